@@ -1,0 +1,3 @@
+"""Loads the suite: the generic comparison plugin, then the domain fixtures."""
+
+pytest_plugins = ["plugin.pytest_plugin", "fixtures.pytest_fixtures"]
