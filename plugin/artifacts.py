@@ -11,6 +11,7 @@ import json
 import os
 import tempfile
 from dataclasses import asdict, dataclass, field, fields
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, Literal
 
@@ -51,7 +52,7 @@ class RequestRecord:
             )
         if self.token_times_ns is not None:
             times = self.token_times_ns
-            if any(b < a for a, b in zip(times, times[1:])):
+            if any(b < a for a, b in pairwise(times)):
                 raise ArtifactError(f"request {self.id}: token_times_ns must be non-decreasing")
 
 

@@ -13,6 +13,7 @@ Values are returned in milliseconds (floats) for readability; inputs are integer
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import pairwise
 from statistics import fmean
 
 from plugin.artifacts import Artifact, RequestRecord
@@ -43,14 +44,14 @@ def queueing_ms(r: RequestRecord) -> float:
 
 def itl_ms(r: RequestRecord) -> list[float]:
     times = r.token_times_ns or ()
-    return [(b - a) / NS_PER_MS for a, b in zip(times, times[1:])]
+    return [(b - a) / NS_PER_MS for a, b in pairwise(times)]
 
 
 _PER_REQUEST = {"ttft": ttft_ms, "tpot": tpot_ms, "e2e": e2e_ms, "queueing": queueing_ms}
 
 
 def per_request(artifact: Artifact, metric: str) -> dict[int, float]:
-    """``{request id: value}`` for a per-request metric; requests where it is undefined are left out."""
+    """``{request id: value}``; requests where the metric is undefined are left out."""
     if metric not in _PER_REQUEST:
         raise KeyError(f"{metric!r} is not a per-request metric; choose from {PER_REQUEST_METRICS}")
     values = {}

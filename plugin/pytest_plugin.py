@@ -67,12 +67,12 @@ def _build_session(config: pytest.Config) -> SuiteSession:
         raise pytest.UsageError(f"--gst-set: {exc}") from None
     workloads = _workload_names(config, composer, base)
     out = config.getoption("gst_out") or base.get("output", {}).get("root", "tmp")
-    out_root = Path(out) if Path(out).is_absolute() else rootdir / out
+    out_root = Path(out) if Path(out).is_absolute() else composer.config_dir.parent / out
     workerinput = getattr(config, "workerinput", None)
     run_id = workerinput["gst_run_id"] if workerinput else new_run_id()
     return SuiteSession(
         run_id=run_id,
-        rootdir=rootdir,
+        rootdir=composer.config_dir.parent,
         out_root=out_root,
         composer=composer,
         workload_names=workloads,
@@ -96,7 +96,7 @@ def _workload_names(config: pytest.Config, composer: ConfigComposer, base: dict)
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     suite = session.config.stash[SESSION_KEY]
-    if suite.is_controller:
+    if suite.is_controller and not session.config.option.collectonly:
         suite.start(list(session.config.invocation_params.args))
 
 

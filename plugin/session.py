@@ -14,6 +14,8 @@ from plugin.store import ArtifactStore
 
 @dataclass
 class SuiteSession:
+    """``rootdir`` is the project folder that relative paths in the configs refer to."""
+
     run_id: str
     rootdir: Path
     out_root: Path

@@ -110,7 +110,9 @@ class ArtifactStore:
             )
         return found
 
-    def latest(self, kind: str, pair_key: tuple[str, ...], variant: str | None = None) -> list[Artifact]:
+    def latest(
+        self, kind: str, pair_key: tuple[str, ...], variant: str | None = None
+    ) -> list[Artifact]:
         """Latest artifacts of ``kind`` for a pair key, one per variant (or just ``variant``)."""
         chosen = []
         for entry in self.entries(kind):

@@ -1,0 +1,119 @@
+"""Drift of the simulator: a simulated artifact against its committed baseline.
+
+Baselines live in one folder (``reports/baselines/`` by default), one readable file per index key
+(kind, workload hash, model, hardware, backend, variant). Only the request ids and timing fields
+are compared, never the provenance (run id, start time, host change from run to run). The
+simulator is deterministic, so the default tolerance is exact; drift either way is a failure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from plugin.artifacts import Artifact, RequestRecord, dump_artifact, load_artifact
+from plugin.pairing import describe
+from plugin.store import safe_name
+
+MATCH, DRIFT, NO_BASELINE, ACCEPTED = "match", "drift", "no baseline", "accepted"
+TIMING_FIELDS: tuple[str, ...] = (
+    "arrived_at_ns",
+    "scheduled_at_ns",
+    "first_token_at_ns",
+    "completed_at_ns",
+    "num_prompt_tokens",
+    "num_decode_tokens_requested",
+    "num_decode_tokens_actual",
+)
+SHOWN_DIFFERENCES = 5
+
+
+@dataclass(frozen=True)
+class DriftResult:
+    label: str
+    status: str
+    baseline: str
+    test_id: str = ""
+    differences: tuple[str, ...] = ()
+    n_differences: int = 0
+
+    @property
+    def failed(self) -> bool:
+        return self.status == DRIFT
+
+
+@dataclass
+class BaselineFolder:
+    folder: Path
+    written: list[Path] = field(default_factory=list)
+
+    def path_for(self, artifact: Artifact) -> Path:
+        meta = artifact.meta
+        parts = (meta.workload_name, meta.model, meta.hardware, meta.backend, meta.variant)
+        name = "__".join(safe_name(p) for p in parts)
+        return self.folder / f"{name}__{meta.workload_hash[:10]}.json"
+
+    def load(self, artifact: Artifact) -> Artifact | None:
+        path = self.path_for(artifact)
+        return load_artifact(path) if path.is_file() else None
+
+    def accept(self, artifact: Artifact) -> Path:
+        path = dump_artifact(artifact, self.path_for(artifact))
+        self.written.append(path)
+        return path
+
+
+def request_differences(new: RequestRecord, base: RequestRecord, rel_tolerance: float) -> list[str]:
+    found = []
+    for name in TIMING_FIELDS:
+        a, b = getattr(new, name), getattr(base, name)
+        if not _close(a, b, rel_tolerance):
+            found.append(f"request {new.id}: {name} {b} → {a} ({_delta(a, b)})")
+    if (new.token_times_ns is None) != (base.token_times_ns is None):
+        found.append(f"request {new.id}: token_times_ns present in only one of them")
+    elif new.token_times_ns is not None and base.token_times_ns is not None:
+        pairs = list(zip(new.token_times_ns, base.token_times_ns))
+        if len(new.token_times_ns) != len(base.token_times_ns):
+            found.append(f"request {new.id}: {len(base.token_times_ns)} → {len(new.token_times_ns)} token times")
+        elif any(not _close(a, b, rel_tolerance) for a, b in pairs):
+            found.append(f"request {new.id}: token_times_ns differ")
+    return found
+
+
+def _close(a: int, b: int, rel_tolerance: float) -> bool:
+    return a == b or abs(a - b) <= rel_tolerance * abs(b)
+
+
+def _delta(a: int, b: int) -> str:
+    return f"{(a - b) / abs(b):+.3%}" if b else f"{a - b:+d}"
+
+
+def differences(new: Artifact, base: Artifact, rel_tolerance: float) -> list[str]:
+    """Everything in ids and timings that moved beyond the tolerance, one line each."""
+    new_ids, base_ids = set(new.request_ids), set(base.request_ids)
+    if new_ids != base_ids:
+        return [
+            f"request ids differ: {len(new_ids - base_ids)} new {sorted(new_ids - base_ids)[:5]}, "
+            f"{len(base_ids - new_ids)} gone {sorted(base_ids - new_ids)[:5]}"
+        ]
+    by_id = {r.id: r for r in base.requests}
+    found = []
+    for record in sorted(new.requests, key=lambda r: r.id):
+        found.extend(request_differences(record, by_id[record.id], rel_tolerance))
+    return found
+
+
+def check_drift(
+    artifact: Artifact, folder: BaselineFolder, rel_tolerance: float, accept: bool, test_id: str = ""
+) -> DriftResult:
+    label = f"{describe(artifact.meta)} · sim={artifact.meta.variant}"
+    path = str(folder.path_for(artifact))
+    if accept:
+        folder.accept(artifact)
+        return DriftResult(label, ACCEPTED, path, test_id)
+    baseline = folder.load(artifact)
+    if baseline is None:
+        return DriftResult(label, NO_BASELINE, path, test_id)
+    found = differences(artifact, baseline, rel_tolerance)
+    status = DRIFT if found else MATCH
+    return DriftResult(label, status, path, test_id, tuple(found[:SHOWN_DIFFERENCES]), len(found))

@@ -1,0 +1,42 @@
+"""Extension hooks of the comparison plugin, added in ``pytest_addhooks``.
+
+Implement them in a ``conftest.py`` (or a plugin). They are called on the controller only,
+at the end of the session, once per pair (and metric).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from plugin.pairing import Pair
+    from plugin.report import ComparisonReport
+
+
+@pytest.hookspec(firstresult=True)
+def gst_gate_thresholds(pair: Pair, config: pytest.Config) -> dict[str, Any] | None:
+    """Return the gate settings for ``pair``, as a dict shaped like ``configs/gate/*.yaml``.
+
+    The first non-None result wins. The default (shipped ``trylast``) is the session's gate
+    config with the ``gst_gate`` marker overrides of the pair's tests applied.
+    """
+
+
+@pytest.hookspec
+def gst_add_distances(
+    pair: Pair, metric: str, real: list[float], sim: list[float]
+) -> dict[str, float] | None:
+    """Return extra named distances of ``metric`` (samples in ms), shown in the report, not gated.
+
+    The default adds the energy distance.
+    """
+
+
+@pytest.hookspec
+def gst_adjust_report(report: ComparisonReport, config: pytest.Config) -> None:
+    """Change the comparison report in place before it is written and rendered.
+
+    The default records the pytest invocation in the report's provenance.
+    """
