@@ -72,12 +72,20 @@ def request_differences(new: RequestRecord, base: RequestRecord, rel_tolerance: 
     if (new.token_times_ns is None) != (base.token_times_ns is None):
         found.append(f"request {new.id}: token_times_ns present in only one of them")
     elif new.token_times_ns is not None and base.token_times_ns is not None:
-        pairs = list(zip(new.token_times_ns, base.token_times_ns))
-        if len(new.token_times_ns) != len(base.token_times_ns):
-            found.append(f"request {new.id}: {len(base.token_times_ns)} → {len(new.token_times_ns)} token times")
-        elif any(not _close(a, b, rel_tolerance) for a, b in pairs):
-            found.append(f"request {new.id}: token_times_ns differ")
+        found.extend(_token_time_differences(new, base, rel_tolerance))
     return found
+
+
+def _token_time_differences(
+    new: RequestRecord, base: RequestRecord, rel_tolerance: float
+) -> list[str]:
+    new_times, base_times = new.token_times_ns or (), base.token_times_ns or ()
+    if len(new_times) != len(base_times):
+        return [f"request {new.id}: {len(base_times)} → {len(new_times)} token times"]
+    pairs = zip(new_times, base_times, strict=True)
+    if any(not _close(a, b, rel_tolerance) for a, b in pairs):
+        return [f"request {new.id}: token_times_ns differ"]
+    return []
 
 
 def _close(a: int, b: int, rel_tolerance: float) -> bool:
@@ -104,7 +112,11 @@ def differences(new: Artifact, base: Artifact, rel_tolerance: float) -> list[str
 
 
 def check_drift(
-    artifact: Artifact, folder: BaselineFolder, rel_tolerance: float, accept: bool, test_id: str = ""
+    artifact: Artifact,
+    folder: BaselineFolder,
+    rel_tolerance: float,
+    accept: bool,
+    test_id: str = "",
 ) -> DriftResult:
     label = f"{describe(artifact.meta)} · sim={artifact.meta.variant}"
     path = str(folder.path_for(artifact))

@@ -89,7 +89,10 @@ def ks(real: Sequence[float], sim: Sequence[float]) -> tuple[float, float]:
     """Two-sample Kolmogorov–Smirnov statistic and p-value."""
     from scipy.stats import ks_2samp
 
-    result = ks_2samp(real, sim)
+    with warnings.catch_warnings():
+        # With ties scipy may fall back from the exact to the asymptotic p-value; both are fine.
+        warnings.filterwarnings("ignore", "ks_2samp: Exact calculation unsuccessful")
+        result = ks_2samp(real, sim)
     return float(result.statistic), float(result.pvalue)
 
 
@@ -101,13 +104,19 @@ def anderson(real: Sequence[float], sim: Sequence[float]) -> AndersonResult:
 
     if len(set(real) | set(sim)) < 2:
         return AndersonResult(None, None, "undefined: all values are equal")
-    kwargs = {"variant": "midrank"} if "variant" in inspect.signature(anderson_ksamp).parameters else {}
+    kwargs = (
+        {"variant": "midrank"} if "variant" in inspect.signature(anderson_ksamp).parameters else {}
+    )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = anderson_ksamp([list(real), list(sim)], **kwargs)
-    capped = any("capped" in str(w.message) for w in caught)
+    capped = any("capped" in str(w.message) or "floored" in str(w.message) for w in caught)
     pvalue = float(result.pvalue)
-    note = (f"p-value capped: true value {'≥' if pvalue >= 0.25 else '≤'} {pvalue:g}") if capped else ""
+    note = (
+        (f"p-value capped: true value {'≥' if pvalue >= 0.25 else '≤'} {pvalue:g}")
+        if capped
+        else ""
+    )
     return AndersonResult(float(result.statistic), pvalue, note)
 
 
@@ -118,6 +127,13 @@ def wasserstein(real: Sequence[float], sim: Sequence[float]) -> tuple[float, flo
     distance = float(wasserstein_distance(real, sim))
     median = metrics.percentile(real, 50)
     return distance, (distance / abs(median) if median else math.inf if distance else 0.0)
+
+
+def energy(real: Sequence[float], sim: Sequence[float]) -> float:
+    """Energy distance (scipy), in the samples' unit."""
+    from scipy.stats import energy_distance
+
+    return float(energy_distance(real, sim))
 
 
 def min_samples(q: float, confidence: float = DEFAULT_CONFIDENCE) -> int:
@@ -155,7 +171,7 @@ def order_statistic_ranks(
 def percentile_interval(
     samples: Sequence[float], q: float, confidence: float = DEFAULT_CONFIDENCE
 ) -> tuple[float, float] | None:
-    """Distribution-free confidence interval of the q-th percentile, or None without enough samples."""
+    """Distribution-free interval of the q-th percentile; None without enough samples."""
     data = sorted(samples)
     ranks = order_statistic_ranks(len(data), q, confidence)
     if ranks is None:
@@ -170,7 +186,10 @@ def percentile_error(
     if not real or not sim:
         return PercentileError(q=q, min_samples=needed, enough=False)
     real_value, sim_value = metrics.percentile(real, q), metrics.percentile(sim, q)
-    real_ci, sim_ci = percentile_interval(real, q, confidence), percentile_interval(sim, q, confidence)
+    real_ci, sim_ci = (
+        percentile_interval(real, q, confidence),
+        percentile_interval(sim, q, confidence),
+    )
     return PercentileError(
         q=q,
         min_samples=needed,
@@ -217,7 +236,11 @@ def compare_samples(
     if not real or not sim:
         missing = "real" if not real else "simulated"
         return MetricDistance(
-            metric, len(real), len(sim), available=False, note=f"not available: the {missing} side has no samples"
+            metric,
+            len(real),
+            len(sim),
+            available=False,
+            note=f"not available: the {missing} side has no samples",
         )
     ks_stat, ks_p = ks(real, sim)
     w_ms, w_rel = wasserstein(real, sim)
@@ -243,7 +266,9 @@ def compare_metric(
     metric: str, real: Artifact, sim: Artifact, confidence: float = DEFAULT_CONFIDENCE
 ) -> MetricDistance:
     """Distances of ``metric`` between two artifacts, with request-paired errors where defined."""
-    distance = compare_samples(metric, metrics.values(real, metric), metrics.values(sim, metric), confidence)
+    distance = compare_samples(
+        metric, metrics.values(real, metric), metrics.values(sim, metric), confidence
+    )
     if not distance.available and metric == "itl":
         side = "real" if not metrics.values(real, metric) else "simulated"
         note = f"not available: the {side} artifact has no per-token times"

@@ -63,10 +63,13 @@ class GateConfig:
             _non_negative(name, getattr(self, name), optional=name in OPTIONAL_LIMITS)
         if not 0.5 < self.percentile_confidence < 1.0:
             raise GateConfigError(
-                f"gate.percentile_confidence={self.percentile_confidence!r}; use a number in (0.5, 1)"
+                f"gate.percentile_confidence={self.percentile_confidence!r}; "
+                "use a number in (0.5, 1)"
             )
         if not isinstance(self.ks_min_samples, int) or self.ks_min_samples < 2:
-            raise GateConfigError(f"gate.ks_min_samples={self.ks_min_samples!r}; use an integer ≥ 2")
+            raise GateConfigError(
+                f"gate.ks_min_samples={self.ks_min_samples!r}; use an integer ≥ 2"
+            )
 
     def with_overrides(self, overrides: dict[str, Any]) -> GateConfig:
         """Apply marker-style flat overrides (``p50=0.3``, ``ks_pvalue_min=None``)."""
@@ -97,11 +100,19 @@ def marker_problems(kwargs: dict[str, Any]) -> list[str]:
         if key not in MARKER_KEYS:
             problems.append(f"unknown gst_gate argument {key!r}; accepted: {list(MARKER_KEYS)}")
         elif key == "metrics":
-            unknown = [m for m in value if m not in metrics.METRICS] if isinstance(value, (list, tuple)) else [value]
+            unknown = (
+                [m for m in value if m not in metrics.METRICS]
+                if isinstance(value, (list, tuple))
+                else [value]
+            )
             if unknown:
-                problems.append(f"gst_gate metrics={value!r}; choose a list from {list(metrics.METRICS)}")
+                problems.append(
+                    f"gst_gate metrics={value!r}; choose a list from {list(metrics.METRICS)}"
+                )
         elif value is not None and (not _is_number(value) or value < 0):
-            problems.append(f"gst_gate {key}={value!r}; use a number ≥ 0 (or None to switch it off)")
+            problems.append(
+                f"gst_gate {key}={value!r}; use a number ≥ 0 (or None to switch it off)"
+            )
     return problems
 
 
@@ -128,7 +139,8 @@ def _percentiles(data: dict[str, Any]) -> dict[str, float]:
     for key, value in data.items():
         if key not in PERCENTILE_KEYS:
             raise GateConfigError(
-                f"gate.percentile_rel_error.{key}: unknown percentile; accepted: {list(PERCENTILE_KEYS)}"
+                f"gate.percentile_rel_error.{key}: unknown percentile; "
+                f"accepted: {list(PERCENTILE_KEYS)}"
             )
         _non_negative(f"percentile_rel_error.{key}", value, optional=True)
     return {k: float(v) for k, v in data.items() if v is not None}
@@ -177,10 +189,12 @@ def _percentile_checks(distance: MetricDistance, gate: GateConfig) -> list[Check
         error = distance.percentile(int(key[1:]))
         if error is None or not error.enough or error.rel_error is None:
             needed = min_samples(int(key[1:]), gate.percentile_confidence)
-            note = f"n={min(distance.n_real, distance.n_sim)} < {needed} needed"
+            note = f"n={min(distance.n_real, distance.n_sim)} < {needed}"
             checks.append(Check(key, NOT_JUDGED, limit=limit, note=note))
             continue
-        within = abs(error.sim - error.real) <= gate.abs_tolerance_ms or abs(error.rel_error) <= limit
+        within = (
+            abs(error.sim - error.real) <= gate.abs_tolerance_ms or abs(error.rel_error) <= limit
+        )
         checks.append(Check(key, PASS if within else FAIL, error.rel_error, limit))
     return checks
 
@@ -190,16 +204,24 @@ def _optional_checks(distance: MetricDistance, gate: GateConfig) -> list[Check]:
     smallest = min(distance.n_real, distance.n_sim)
     if gate.ks_pvalue_min is not None:
         if smallest < gate.ks_min_samples:
-            note = f"n={smallest} < {gate.ks_min_samples} (gate.ks_min_samples)"
+            note = f"n={smallest} < ks_min_samples {gate.ks_min_samples}"
             checks.append(Check("ks_p", NOT_JUDGED, limit=gate.ks_pvalue_min, note=note))
         else:
             passed = distance.ks_pvalue is not None and distance.ks_pvalue >= gate.ks_pvalue_min
-            checks.append(Check("ks_p", PASS if passed else FAIL, distance.ks_pvalue, gate.ks_pvalue_min))
+            checks.append(
+                Check("ks_p", PASS if passed else FAIL, distance.ks_pvalue, gate.ks_pvalue_min)
+            )
     if gate.mean_rel_error is not None:
-        checks.append(_error_check("mean", distance.mean_rel_error, gate.mean_rel_error, smallest, gate))
+        checks.append(
+            _error_check("mean", distance.mean_rel_error, gate.mean_rel_error, smallest, gate)
+        )
     if gate.mape_max is not None:
         paired = distance.paired
-        checks.append(_error_check("mape", paired and paired.mape, gate.mape_max, paired.n if paired else 0, gate))
+        checks.append(
+            _error_check(
+                "mape", paired and paired.mape, gate.mape_max, paired.n if paired else 0, gate
+            )
+        )
     return checks
 
 
@@ -207,5 +229,5 @@ def _error_check(name: str, value: float | None, limit: float, n: int, gate: Gat
     """Mean and MAPE need as many samples as the median does."""
     needed = min_samples(50, gate.percentile_confidence)
     if value is None or n < needed:
-        return Check(name, NOT_JUDGED, limit=limit, note=f"n={n} < {needed} needed")
+        return Check(name, NOT_JUDGED, limit=limit, note=f"n={n} < {needed}")
     return Check(name, PASS if abs(value) <= limit else FAIL, value, limit)

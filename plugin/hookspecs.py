@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 @pytest.hookspec(firstresult=True)
-def gst_gate_thresholds(pair: Pair, config: pytest.Config) -> dict[str, Any] | None:
+def pytest_gst_gate_thresholds(pair: Pair, config: pytest.Config) -> dict[str, Any] | None:
     """Return the gate settings for ``pair``, as a dict shaped like ``configs/gate/*.yaml``.
 
     The first non-None result wins. The default (shipped ``trylast``) is the session's gate
@@ -25,7 +25,7 @@ def gst_gate_thresholds(pair: Pair, config: pytest.Config) -> dict[str, Any] | N
 
 
 @pytest.hookspec
-def gst_add_distances(
+def pytest_gst_add_distances(
     pair: Pair, metric: str, real: list[float], sim: list[float]
 ) -> dict[str, float] | None:
     """Return extra named distances of ``metric`` (samples in ms), shown in the report, not gated.
@@ -35,7 +35,7 @@ def gst_add_distances(
 
 
 @pytest.hookspec
-def gst_adjust_report(report: ComparisonReport, config: pytest.Config) -> None:
+def pytest_gst_adjust_report(report: ComparisonReport, config: pytest.Config) -> None:
     """Change the comparison report in place before it is written and rendered.
 
     The default records the pytest invocation in the report's provenance.

@@ -162,7 +162,9 @@ class Pairer:
             if not found:
                 found = self._same_workload_name(kind, present.meta)
         except (ArtifactError, OSError, ValueError, KeyError) as exc:
-            self.result.notes.append(f"store {self.store.root}: cannot read the {kind} index ({exc})")
+            self.result.notes.append(
+                f"store {self.store.root}: cannot read the {kind} index ({exc})"
+            )
             return []
         return [Side(a, self._stored_path(a), STORE, a.meta.test_id) for a in found]
 

@@ -25,11 +25,21 @@ def plot_pair(real: Artifact, sim: Artifact, folder: Path, label: str) -> list[P
 
     matplotlib.use("Agg")
     stem = safe_name(label)
-    sample_metrics = [m for m in metrics.METRICS if metrics.values(real, m) and metrics.values(sim, m)]
+    sample_metrics = [
+        m for m in metrics.METRICS if metrics.values(real, m) and metrics.values(sim, m)
+    ]
     paired_metrics = [m for m in metrics.PER_REQUEST_METRICS if m in sample_metrics]
     figures: list[tuple[str, list[str], Callable[[Any, str], None]]] = [
-        ("cdf", sample_metrics, lambda ax, m: _cdf(ax, metrics.values(real, m), metrics.values(sim, m))),
-        ("qq", sample_metrics, lambda ax, m: _qq(ax, metrics.values(real, m), metrics.values(sim, m))),
+        (
+            "cdf",
+            sample_metrics,
+            lambda ax, m: _cdf(ax, metrics.values(real, m), metrics.values(sim, m)),
+        ),
+        (
+            "qq",
+            sample_metrics,
+            lambda ax, m: _qq(ax, metrics.values(real, m), metrics.values(sim, m)),
+        ),
         ("scatter", paired_metrics, lambda ax, m: _scatter(ax, real, sim, m)),
         ("error_vs_prompt", paired_metrics, lambda ax, m: _error_vs_prompt(ax, real, sim, m)),
     ]
@@ -47,7 +57,7 @@ def _figure(path: Path, title: str, names: list[str], draw: Callable[[Any, str],
         1, len(names), figsize=(PANEL_SIZE[0] * len(names), PANEL_SIZE[1]), squeeze=False
     )
     try:
-        for ax, name in zip(axes[0], names):
+        for ax, name in zip(axes[0], names, strict=True):
             draw(ax, name)
             ax.set_title(name, fontsize=9)
             ax.tick_params(labelsize=7)

@@ -3,16 +3,31 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from plugin import provenance
 from plugin.artifacts import Artifact
+from plugin.baseline import BaselineFolder
+from plugin.comparison import (
+    ARTIFACT_PROPERTY,
+    GATE_PROPERTY,
+    Extensions,
+    Settings,
+    compare_session,
+    default_thresholds,
+)
 from plugin.config import ConfigComposer, ConfigError
+from plugin.gate import FAIL, GateConfig, GateConfigError, marker_problems
+from plugin.report import ComparisonReport, terminal_lines
 from plugin.session import SuiteSession
 from plugin.store import new_run_id
 
+if TYPE_CHECKING:
+    from plugin.pairing import Pair
+
 SESSION_KEY = pytest.StashKey[SuiteSession]()
-ARTIFACT_PROPERTY = "gst_artifact"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -41,7 +56,37 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="DIR",
         help="root for runs, artifacts, profiles and reports (default: output.root, tmp/)",
     )
+    group.addoption(
+        "--gst-accept-baseline",
+        action="store_true",
+        default=False,
+        dest="gst_accept_baseline",
+        help="accept this session's simulated artifacts as the drift baselines "
+        "(written into the gst_baseline_dir ini folder) instead of comparing with them",
+    )
+    group.addoption(
+        "--gst-report-dir",
+        dest="gst_report_dir",
+        default=None,
+        metavar="DIR",
+        help="folder of the comparison reports, one <run_id>/ each plus a 'latest' pointer "
+        "(default: <gst-out>/reports)",
+    )
     parser.addini("gst_config_dir", "folder of the suite's Hydra config tree", default="configs")
+    parser.addini(
+        "gst_baseline_dir",
+        "folder of the committed drift baselines of simulated artifacts",
+        default="reports/baselines",
+    )
+    parser.addini(
+        "gst_report_plots", "draw the report's PNG figures (slower)", type="bool", default=True
+    )
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    from plugin import hookspecs
+
+    pluginmanager.add_hookspecs(hookspecs)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -51,10 +96,33 @@ def pytest_configure(config: pytest.Config) -> None:
         ("profile", "profiles the model's operators on this machine's device"),
     ):
         config.addinivalue_line("markers", f"{name}: {text}")
+    config.addinivalue_line(
+        "markers",
+        "gst_gate(**thresholds): override gate thresholds for the pairs this test's artifacts "
+        "take part in, e.g. gst_gate(p50=0.3, ks_pvalue_min=None)",
+    )
     session = _build_session(config)
+    _check_gate(session)
+    _check_report_dir(config.getoption("gst_report_dir"))
     config.stash[SESSION_KEY] = session
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(XdistHooks(), "gst-xdist-hooks")
+    if session.is_controller:
+        config.pluginmanager.register(ComparisonHooks(config), "gst-comparison")
+
+
+def _check_report_dir(value: str | None) -> None:
+    if value and Path(value).exists() and not Path(value).is_dir():
+        raise pytest.UsageError(
+            f"--gst-report-dir {value!r} is a file; give a folder (it is created if missing)"
+        )
+
+
+def _check_gate(session: SuiteSession) -> None:
+    try:
+        GateConfig.from_dict(session.base_config().get("gate") or {})
+    except (GateConfigError, TypeError) as exc:
+        raise pytest.UsageError(f"gate config (configs/gate, --gst-set gate.*): {exc}") from None
 
 
 def _build_session(config: pytest.Config) -> SuiteSession:
@@ -98,6 +166,139 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     suite = session.config.stash[SESSION_KEY]
     if suite.is_controller and not session.config.option.collectonly:
         suite.start(list(session.config.invocation_params.args))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        overrides = _gate_marker(item)
+        if overrides:
+            item.user_properties.append((GATE_PROPERTY, overrides))
+
+
+def _gate_marker(item: pytest.Item) -> dict[str, Any]:
+    """The merged ``gst_gate`` overrides of an item (closest marker wins), checked."""
+    overrides: dict[str, Any] = {}
+    for mark in reversed(list(item.iter_markers("gst_gate"))):
+        problems = marker_problems(mark.kwargs)
+        if mark.args:
+            problems.insert(0, f"positional arguments {mark.args!r}; use keywords, e.g. p50=0.3")
+        if problems:
+            raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.gst_gate: {'; '.join(problems)}")
+        overrides.update(mark.kwargs)
+    return overrides
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_gst_gate_thresholds(pair: Pair, config: pytest.Config) -> dict[str, Any]:
+    return default_thresholds(get_session(config).base_config()["gate"], pair)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_gst_add_distances(
+    pair: Pair, metric: str, real: list[float], sim: list[float]
+) -> dict[str, float]:
+    from plugin.distance import energy
+
+    return {"energy_ms": energy(real, sim)}
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_gst_adjust_report(report: ComparisonReport, config: pytest.Config) -> None:
+    report.provenance["pytest_args"] = list(config.invocation_params.args)
+
+
+class ComparisonHooks:
+    """Controller only: collects artifacts from test reports, decides and renders the verdict."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+
+    @pytest.hookimpl
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        get_session(self.config).recorder.record(report.nodeid, report.user_properties)
+
+    @pytest.hookimpl
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        suite = get_session(self.config)
+        if not suite.recorder.tests:
+            return
+        report = _compare(self.config, suite)
+        suite.recorder.report = report
+        if report.failed and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    @pytest.hookimpl(trylast=True)  # after pytest-benchmark's table: the next step ends the page
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        report = get_session(self.config).recorder.report
+        if report is None:
+            return
+        try:
+            _render(terminalreporter, report)
+        except Exception as exc:
+            terminalreporter.write_line(f"gst: cannot render the comparison: {exc!r}", red=True)
+
+
+def _compare(config: pytest.Config, suite: SuiteSession) -> ComparisonReport:
+    """Never raises: a failure becomes an error in a failing report."""
+    try:
+        sides, errors = suite.recorder.sides()
+        return compare_session(sides, _settings(config, suite), _extensions(config), errors)
+    except Exception as exc:
+        message = f"the comparison failed: {type(exc).__name__}: {exc}"
+        return ComparisonReport(run_id=suite.run_id, verdict=FAIL, errors=[message])
+
+
+def _settings(config: pytest.Config, suite: SuiteSession) -> Settings:
+    report_dir = config.getoption("gst_report_dir")
+    return Settings(
+        run_id=suite.run_id,
+        store=suite.store,
+        baselines=BaselineFolder(_project_path(suite, str(config.getini("gst_baseline_dir")))),
+        reports_root=_project_path(suite, report_dir) if report_dir else suite.out_root / "reports",
+        base_gate=suite.base_config()["gate"],
+        accept_baseline=config.getoption("gst_accept_baseline"),
+        plots=config.getini("gst_report_plots"),
+        command_args=_repeated_options(config),
+        provenance={
+            "resolved_config": suite.base_config(),
+            "versions": provenance.versions(),
+            "git_commit": provenance.git_commit(suite.rootdir),
+            "host": provenance.host(),
+            "run_dir": str(suite.run_dir),
+        },
+    )
+
+
+def _project_path(suite: SuiteSession, text: str) -> Path:
+    return Path(text) if Path(text).is_absolute() else suite.rootdir / text
+
+
+def _repeated_options(config: pytest.Config) -> list[str]:
+    """The options a rerun or accept command must repeat to see the same store and config."""
+    args = [f"--gst-set={value}" for value in config.getoption("gst_set")]
+    for option, dest in (("--gst-out", "gst_out"), ("--gst-report-dir", "gst_report_dir")):
+        if config.getoption(dest):
+            args.append(f"{option}={config.getoption(dest)}")
+    return args
+
+
+def _extensions(config: pytest.Config) -> Extensions:
+    hook = config.hook
+    return Extensions(
+        thresholds=lambda pair: hook.pytest_gst_gate_thresholds(pair=pair, config=config),
+        extra_distances=lambda pair, metric, real, sim: hook.pytest_gst_add_distances(
+            pair=pair, metric=metric, real=real, sim=sim
+        ),
+        adjust=lambda report: hook.pytest_gst_adjust_report(report=report, config=config),
+    )
+
+
+def _render(terminalreporter: pytest.TerminalReporter, report: ComparisonReport) -> None:
+    colour = {"pass": "green", "fail": "red"}.get(report.verdict, "yellow")
+    title = f"gpu-simulate-test: {report.verdict.upper()}"
+    terminalreporter.write_sep("=", title, **{colour: True, "bold": True})
+    for text, line_colour in terminal_lines(report):
+        terminalreporter.write_line(text, **({line_colour: True} if line_colour else {}))
 
 
 class XdistHooks:

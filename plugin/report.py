@@ -20,6 +20,7 @@ from plugin.gate import FAIL, NOT_JUDGED, PASS, Check, MetricVerdict
 REPORT_FORMAT = "gpu-simulate-test/comparison"
 REPORT_SCHEMA_VERSION = 1
 COLOURS = {PASS: "green", FAIL: "red", NOT_JUDGED: "yellow"}
+CHECK_NAMES = {"ks_p": "KS p", "mean": "mean", "mape": "MAPE"}
 
 
 @dataclass(frozen=True)
@@ -96,15 +97,19 @@ def decide(report: ComparisonReport) -> str:
 
 def headline(report: ComparisonReport) -> str:
     counts = report.counts()
-    parts = [f"{len(report.pairs)} pair(s): {counts[PASS]} pass, {counts[FAIL]} fail, "
-             f"{counts[NOT_JUDGED]} not judged"]
+    parts = [
+        f"{len(report.pairs)} pair(s): {counts[PASS]} pass, {counts[FAIL]} fail, "
+        f"{counts[NOT_JUDGED]} not judged"
+    ]
     if report.refused:
         parts.append(f"{len(report.refused)} refused")
     if report.unpaired:
         parts.append(f"{len(report.unpaired)} unpaired")
     if report.drift:
         statuses = [d.status for d in report.drift]
-        parts.append("drift: " + ", ".join(f"{statuses.count(s)} {s}" for s in dict.fromkeys(statuses)))
+        parts.append(
+            "drift: " + ", ".join(f"{statuses.count(s)} {s}" for s in dict.fromkeys(statuses))
+        )
     if report.errors:
         parts.append(f"{len(report.errors)} error(s)")
     return "; ".join(parts)
@@ -124,11 +129,12 @@ def ms(value: float | None) -> str:
 
 
 def check_text(check: Check) -> str:
+    name = CHECK_NAMES.get(check.name, check.name)
     if check.verdict == NOT_JUDGED:
-        return f"{check.name} not judged ({check.note})"
+        return f"{name} not judged ({check.note})"
     if check.name == "ks_p":
-        return f"KS p={check.value:.3g} (≥ {check.limit:g})"
-    return f"{check.name} {pct(check.value)} (|·| ≤ {check.limit:.0%})"
+        return f"{name}={check.value:.3g} (≥ {check.limit:g})"
+    return f"{check.name} {pct(check.value)} (±{check.limit:.0%})"
 
 
 def verdict_text(verdict: MetricVerdict) -> str:
@@ -190,20 +196,46 @@ def next_steps(report: ComparisonReport) -> list[str]:
 
 # --- Markdown ----------------------------------------------------------------------------------
 
-PAIR_COLUMNS = ("metric", "verdict", "n real", "n sim", "p50 real", "p50 sim", "p50 err [95% CI]",
-                "p90 err", "p95 err", "p99 err", "KS D (p)", "AD (p)", "W1 (rel)", "mean err",
-                "paired MAPE", "checks")
+PAIR_COLUMNS = (
+    "metric",
+    "verdict",
+    "n real",
+    "n sim",
+    "p50 real",
+    "p50 sim",
+    "p50 err [CI]",
+    "p90 err [CI]",
+    "p95 err",
+    "p99 err",
+    "KS D (p)",
+    "AD (p)",
+    "W1 (rel)",
+    "mean err",
+    "paired MAPE",
+    "checks",
+)
 
 
 def to_markdown(report: ComparisonReport) -> str:
-    lines = [f"# gpu-simulate-test comparison: {report.verdict.upper()}", "",
-             f"Run `{report.run_id}`. {headline(report)}.", ""]
+    lines = [
+        f"# gpu-simulate-test comparison: {report.verdict.upper()}",
+        "",
+        f"Run `{report.run_id}`. {headline(report)}.",
+        "",
+    ]
     lines += [f"- {step}" for step in next_steps(report)]
     lines += _verdict_table(report) + _findings(report) + _drift_section(report)
     for pair in report.pairs:
         lines += _pair_section(pair)
-    lines += ["", "## Provenance", "", "```json",
-              json.dumps(_clean(report.provenance), indent=1, sort_keys=True), "```", ""]
+    lines += [
+        "",
+        "## Provenance",
+        "",
+        "```json",
+        json.dumps(_clean(report.provenance), indent=1, sort_keys=True),
+        "```",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -214,7 +246,11 @@ def _table(header: tuple[str, ...], rows: list[list[str]]) -> list[str]:
 
 
 def _verdict_table(report: ComparisonReport) -> list[str]:
-    rows = [[p.label, v.metric, v.verdict.upper(), verdict_text(v)] for p in report.pairs for v in p.verdicts]
+    rows = [
+        [p.label, v.metric, v.verdict.upper(), verdict_text(v)]
+        for p in report.pairs
+        for v in p.verdicts
+    ]
     if not rows:
         return ["", "No pair was judged in this session."]
     return ["", "## Verdict", "", *_table(("pair", "metric", "verdict", "checks"), rows)]
@@ -222,10 +258,16 @@ def _verdict_table(report: ComparisonReport) -> list[str]:
 
 def _findings(report: ComparisonReport) -> list[str]:
     lines: list[str] = []
-    for title, findings in (("Refused pairs", report.refused), ("Unpaired artifacts", report.unpaired)):
+    for title, findings in (
+        ("Refused pairs", report.refused),
+        ("Unpaired artifacts", report.unpaired),
+    ):
         if findings:
             lines += ["", f"## {title}", ""]
-            lines += [f"- **{f.label}**: {f.message} (tests: {', '.join(f.test_ids) or '–'})" for f in findings]
+            lines += [
+                f"- **{f.label}**: {f.message} (tests: {', '.join(f.test_ids) or '–'})"
+                for f in findings
+            ]
     if report.errors or report.notes:
         lines += ["", "## Errors and notes", ""] + [f"- error: {e}" for e in report.errors]
         lines += [f"- note: {n}" for n in report.notes]
@@ -235,8 +277,16 @@ def _findings(report: ComparisonReport) -> list[str]:
 def _drift_section(report: ComparisonReport) -> list[str]:
     if not report.drift:
         return []
-    rows = [[d.label, d.status.upper(), f"`{d.baseline}`", "; ".join(d.differences) or "–"] for d in report.drift]
-    return ["", "## Drift against baselines", "", *_table(("artifact", "status", "baseline", "differences"), rows)]
+    rows = [
+        [d.label, d.status.upper(), f"`{d.baseline}`", "; ".join(d.differences) or "–"]
+        for d in report.drift
+    ]
+    return [
+        "",
+        "## Drift against baselines",
+        "",
+        *_table(("artifact", "status", "baseline", "differences"), rows),
+    ]
 
 
 def _pair_section(pair: PairResult) -> list[str]:
@@ -244,9 +294,14 @@ def _pair_section(pair: PairResult) -> list[str]:
     rows = [_metric_row(d, verdicts[d.metric]) for d in pair.distances]
     lines = ["", f"## {pair.label}: {pair.verdict.upper()}", ""]
     for side in (pair.real, pair.sim):
-        lines.append(f"- {side.kind}: `{side.test_id or '–'}` from the {side.source} (run `{side.run_id}`, "
-                     f"{side.n_requests} requests, device {side.device_name}, variant {side.variant})")
-    lines += [f"- gate `{pair.gate.get('name')}`: `{json.dumps(_clean(pair.gate), sort_keys=True)}`", ""]
+        lines.append(
+            f"- {side.kind}: `{side.test_id or '–'}` from the {side.source} (run `{side.run_id}`, "
+            f"{side.n_requests} requests, device {side.device_name}, variant {side.variant})"
+        )
+    lines += [
+        f"- gate `{pair.gate.get('name')}`: `{json.dumps(_clean(pair.gate), sort_keys=True)}`",
+        "",
+    ]
     lines += _table(PAIR_COLUMNS, rows)
     lines += ["", *[f"![{Path(p).stem}]({Path(p).name})" for p in pair.plots]]
     return lines
@@ -259,12 +314,19 @@ def _metric_row(d: MetricDistance, verdict: MetricVerdict) -> list[str]:
     ad = d.anderson
     ad_text = "–" if ad is None or ad.statistic is None else f"{ad.statistic:.3g} ({ad.pvalue:.3g})"
     return [
-        d.metric, verdict.verdict.upper(), str(d.n_real), str(d.n_sim),
-        ms(p50.real if p50 else None), ms(p50.sim if p50 else None),
+        d.metric,
+        verdict.verdict.upper(),
+        str(d.n_real),
+        str(d.n_sim),
+        ms(p50.real if p50 else None),
+        ms(p50.sim if p50 else None),
         *[percentile_text(d.percentile(q)) for q in (50, 90, 95, 99)],
-        f"{d.ks_statistic:.3f} ({d.ks_pvalue:.3g})", ad_text,
-        f"{ms(d.wasserstein_ms)} ({pct(d.wasserstein_rel)})", pct(d.mean_rel_error),
-        pct(d.paired.mape) if d.paired else "–", verdict_text(verdict),
+        f"{d.ks_statistic:.3f} ({d.ks_pvalue:.3g})",
+        ad_text,
+        f"{ms(d.wasserstein_ms)} ({pct(d.wasserstein_rel)})",
+        pct(d.mean_rel_error),
+        f"{d.paired.mape:.1%}" if d.paired else "–",
+        verdict_text(verdict),
     ]
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from plugin import provenance
 from plugin.artifacts import Artifact
+from plugin.comparison import Recorder
 from plugin.config import ConfigComposer, to_yaml
 from plugin.store import ArtifactStore
 
@@ -24,6 +25,7 @@ class SuiteSession:
     is_controller: bool = True
     started_at: str = field(default_factory=provenance.utc_now)
     saved: list[Path] = field(default_factory=list)
+    recorder: Recorder = field(default_factory=Recorder)
 
     @property
     def store(self) -> ArtifactStore:

@@ -1,0 +1,14 @@
+"""Profiles the configured model's operators on this machine's device into Vidur's CSV layout
+(or reuses a covering profile): ``pytest benchmarks/test_profile.py -m cpu``."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.mark.profile
+def test_profile(hardware, on_device, sim_profile, record_property) -> None:
+    profile = sim_profile(hardware)
+    record_property("gst_profile", str(profile.path))
+    assert profile.meta["hardware"] == hardware
+    assert profile.compute_csv.is_file() and profile.attention_csv.is_file()

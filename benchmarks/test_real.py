@@ -1,0 +1,52 @@
+"""Real runs of the model on this machine's device: one artifact per workload, backend and
+hardware (``test_real[tiny-serial-cpu]``). A test for other hardware is skipped with the
+device found; ``pytest benchmarks -m cpu`` (or ``-m a100``) picks this machine's."""
+
+from __future__ import annotations
+
+import pytest
+
+from fixtures.real import RealRunError, open_harness
+from plugin import metrics
+
+pytestmark = pytest.mark.real
+
+
+def test_real(
+    workload,
+    backend,
+    hardware,
+    on_device,
+    benchmark,
+    record_artifact,
+    gst_session,
+    request,
+    real_models,
+    real_progress,
+):
+    """Warm-up (not timed), then one timed replay of the workload's arrivals."""
+    cfg = gst_session.compose(
+        f"workload={workload.name}", f"backend={backend}", f"hardware={hardware}"
+    )
+    try:
+        with open_harness(workload, cfg, gst_session.rootdir, models=real_models) as harness:
+            run = benchmark.pedantic(
+                harness.run,
+                args=(real_progress,),
+                kwargs={"run_id": gst_session.run_id, "test_id": request.node.nodeid},
+                rounds=1,
+                iterations=1,
+            )
+    except RealRunError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    path = record_artifact(run.artifact)
+    extra = run.artifact.meta.extra
+    benchmark.extra_info.update(
+        summary_ms=metrics.summary(run.artifact),
+        artifact=str(path),
+        harness_overhead_share=extra["harness"]["overhead_share_of_decode_step"],
+        noise_suspect=extra["noise"]["suspect"],
+        run_queue_share=extra["noise"]["run_queue_share"],
+        torch_threads=extra["torch_threads"],
+    )
+    assert len(run.artifact.requests) == len(workload.requests)

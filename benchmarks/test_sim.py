@@ -1,0 +1,49 @@
+"""Simulated runs: Vidur replays each workload from the profile of each hardware, and the run
+is saved as an artifact beside the real ones: ``pytest benchmarks/test_sim.py -m sim``.
+
+Runs anywhere a profile for the hardware exists; without one it profiles when this machine is
+that hardware and skips (naming the command) otherwise.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from fixtures.vidur_adapter import plan, simulate
+
+
+@pytest.mark.sim
+def test_sim(
+    workload,
+    backend,
+    vidur_variant,
+    hardware,
+    benchmark,
+    record_artifact,
+    sim_profile,
+    real_artifact_for,
+    gst_session,
+    request,
+    vidur_ready,
+) -> None:
+    cfg = gst_session.compose(
+        f"workload={workload.name}",
+        f"backend={backend}",
+        f"vidur={vidur_variant}",
+        f"hardware={hardware}",
+    )
+    real = real_artifact_for(workload, cfg, hardware, backend)
+    profile = sim_profile(hardware, plan(workload, cfg, real).needs)
+    artifact = benchmark.pedantic(
+        simulate,
+        args=(workload, profile, cfg, real),
+        kwargs={
+            "out_root": gst_session.out_root,
+            "run_id": gst_session.run_id,
+            "test_id": request.node.nodeid,
+        },
+        rounds=1,
+        iterations=1,
+    )
+    record_artifact(artifact)
+    assert len(artifact.requests) == len(workload.requests)

@@ -1,0 +1,246 @@
+"""End of a session: from the artifacts its tests recorded to a decided and written report.
+
+:class:`Recorder` collects, per test id, the artifact paths that arrive on test reports (from
+xdist workers too); :func:`compare_session` pairs, measures, judges, checks drift and writes.
+Plain code: a script can call :func:`compare_session` with sides it loaded itself.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from plugin import metrics
+from plugin.artifacts import ArtifactError, load_artifact
+from plugin.baseline import DRIFT, NO_BASELINE, BaselineFolder, DriftResult, check_drift
+from plugin.distance import MetricDistance, compare_metric
+from plugin.gate import GateConfig, combine, judge
+from plugin.pairing import SESSION, Pair, Pairer, Side
+from plugin.report import ComparisonReport, Finding, PairResult, SideInfo, decide, write
+from plugin.store import ArtifactStore
+
+ARTIFACT_PROPERTY = "gst_artifact"
+GATE_PROPERTY = "gst_gate"
+PAIR_KEY_FIELDS = ("workload_hash", "model", "hardware", "backend")
+
+
+@dataclass
+class TestRecord:
+    test_id: str
+    paths: list[str] = field(default_factory=list)
+    gate_overrides: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Recorder:
+    """What this session's tests recorded, keyed by test id; filled on the controller."""
+
+    tests: dict[str, TestRecord] = field(default_factory=dict)
+    report: ComparisonReport | None = None
+
+    def record(self, test_id: str, user_properties: Iterable[tuple[str, Any]]) -> None:
+        properties = list(user_properties)
+        paths = [str(v) for k, v in properties if k == ARTIFACT_PROPERTY]
+        if not paths:
+            return
+        record = self.tests.setdefault(test_id, TestRecord(test_id))
+        record.paths.extend(p for p in paths if p not in record.paths)
+        for key, value in properties:
+            if key == GATE_PROPERTY:
+                record.gate_overrides.update(value)
+
+    def sides(self) -> tuple[list[Side], list[str]]:
+        """Recorded artifacts in test-id order (stable under xdist); unreadable ones as errors."""
+        sides, errors = [], []
+        for record in sorted(self.tests.values(), key=lambda r: r.test_id):
+            for path in record.paths:
+                try:
+                    artifact = load_artifact(Path(path))
+                except ArtifactError as exc:
+                    errors.append(f"{record.test_id}: {exc}")
+                    continue
+                sides.append(
+                    Side(artifact, Path(path), SESSION, record.test_id, record.gate_overrides)
+                )
+        return sides, errors
+
+
+@dataclass
+class Settings:
+    run_id: str
+    store: ArtifactStore
+    baselines: BaselineFolder
+    reports_root: Path
+    base_gate: dict[str, Any]
+    accept_baseline: bool = False
+    plots: bool = True
+    command_args: list[str] = field(default_factory=list)
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def report_dir(self) -> Path:
+        return self.reports_root / self.run_id
+
+
+def default_thresholds(base_gate: dict[str, Any], pair: Pair) -> dict[str, Any]:
+    """The session's gate with the pair's ``gst_gate`` marker overrides applied."""
+    return GateConfig.from_dict(base_gate).with_overrides(pair.gate_overrides).to_dict()
+
+
+@dataclass
+class Extensions:
+    """The plugin's extension hooks as plain callables (the pytest plugin wires its hooks in)."""
+
+    thresholds: Callable[[Pair], dict[str, Any] | None] = lambda pair: None
+    extra_distances: Callable[[Pair, str, list[float], list[float]], list[dict[str, float]]] = (
+        lambda pair, metric, real, sim: []
+    )
+    adjust: Callable[[ComparisonReport], None] = lambda report: None
+
+
+def compare_session(
+    sides: list[Side], settings: Settings, extensions: Extensions, errors: Iterable[str] = ()
+) -> ComparisonReport:
+    """Pair, measure, judge and check drift; write the report into ``settings.report_dir``."""
+    report = ComparisonReport(run_id=settings.run_id, provenance=dict(settings.provenance))
+    report.errors += list(errors)
+    pairing = Pairer(settings.store).pair(sides)
+    for pair in pairing.pairs:
+        try:
+            report.pairs.append(_judge_pair(pair, settings, extensions))
+        except Exception as exc:
+            report.errors.append(f"{pair.label}: comparison failed: {type(exc).__name__}: {exc}")
+    report.refused = [
+        Finding(r.label, r.reason, tuple(Pair(r.real, r.sim).test_ids)) for r in pairing.refused
+    ]
+    report.unpaired = [Finding(u.label, u.hint, (u.side.test_id,)) for u in pairing.unpaired]
+    report.notes += pairing.notes
+    report.drift = _drift(sides, settings, report)
+    report.provenance["artifacts"] = _artifact_provenance(pairing.pairs, sides)
+    report.verdict = decide(report)
+    report.rerun_command, report.accept_command = _commands(report, sides, settings.command_args)
+    report.report_dir = str(settings.report_dir)
+    extensions.adjust(report)
+    try:
+        write(report, settings.report_dir)
+    except OSError as exc:
+        report.errors.append(f"cannot write the report into {settings.report_dir}: {exc}")
+        report.verdict = decide(report)
+    return report
+
+
+def _judge_pair(pair: Pair, settings: Settings, extensions: Extensions) -> PairResult:
+    gate_data = extensions.thresholds(pair) or default_thresholds(settings.base_gate, pair)
+    gate = GateConfig.from_dict(gate_data)
+    distances = [_distance(pair, m, gate, extensions) for m in metrics.METRICS]
+    verdicts = [judge(d, gate) for d in distances]
+    result = PairResult(
+        label=pair.label,
+        key=dict(zip(PAIR_KEY_FIELDS, pair.real.meta.pair_key, strict=True)),
+        real=_side_info(pair.real),
+        sim=_side_info(pair.sim),
+        gate=gate.to_dict(),
+        verdict=combine([v.verdict for v in verdicts]),
+        distances=distances,
+        verdicts=verdicts,
+    )
+    if settings.plots:
+        from plugin.plots import plot_pair
+
+        paths = plot_pair(pair.real.artifact, pair.sim.artifact, settings.report_dir, pair.label)
+        result.plots = [p.name for p in paths]
+    return result
+
+
+def _distance(pair: Pair, metric: str, gate: GateConfig, extensions: Extensions) -> MetricDistance:
+    real, sim = pair.real.artifact, pair.sim.artifact
+    distance = compare_metric(metric, real, sim, gate.percentile_confidence)
+    if not distance.available:
+        return distance
+    extra: dict[str, float] = {}
+    for found in extensions.extra_distances(
+        pair, metric, metrics.values(real, metric), metrics.values(sim, metric)
+    ):
+        extra.update(found or {})
+    return replace(distance, extra=extra)
+
+
+def _side_info(side: Side) -> SideInfo:
+    meta = side.meta
+    return SideInfo(
+        kind=meta.kind,
+        source=side.source,
+        test_id=side.test_id,
+        run_id=meta.run_id,
+        path=str(side.path),
+        variant=meta.variant,
+        device_name=meta.device_name,
+        n_requests=len(side.artifact.requests),
+        git_commit=meta.git_commit,
+    )
+
+
+def _drift(sides: list[Side], settings: Settings, report: ComparisonReport) -> list[DriftResult]:
+    results = []
+    for side in sides:
+        if side.meta.kind != "sim" or side.source != SESSION:
+            continue
+        try:
+            gate = GateConfig.from_dict(settings.base_gate).with_overrides(side.gate_overrides)
+            results.append(
+                check_drift(
+                    side.artifact,
+                    settings.baselines,
+                    gate.drift_rel_tolerance,
+                    settings.accept_baseline,
+                    side.test_id,
+                )
+            )
+        except Exception as exc:
+            report.errors.append(f"{side.test_id}: drift check failed: {type(exc).__name__}: {exc}")
+    return results
+
+
+def _artifact_provenance(pairs: list[Pair], sides: list[Side]) -> list[dict[str, Any]]:
+    used = {id(s.artifact): s for s in sides}
+    used.update({id(s.artifact): s for p in pairs for s in (p.real, p.sim)})
+    return [
+        {
+            "kind": s.meta.kind,
+            "variant": s.meta.variant,
+            "source": s.source,
+            "test_id": s.test_id,
+            "run_id": s.meta.run_id,
+            "hardware": s.meta.hardware,
+            "device_name": s.meta.device_name,
+            "git_commit": s.meta.git_commit,
+            "host": s.meta.host,
+            "versions": s.meta.versions,
+            "config": s.meta.config,
+            "path": str(s.path),
+        }
+        for s in used.values()
+    ]
+
+
+def _commands(report: ComparisonReport, sides: list[Side], args: list[str]) -> tuple[str, str]:
+    failed = [
+        t for p in report.pairs if p.verdict == "fail" for t in (p.real.test_id, p.sim.test_id)
+    ]
+    failed += [t for f in report.refused for t in f.test_ids]
+    failed += [d.test_id for d in report.drift if d.failed]
+    rerun = _unique(failed) or _unique(s.test_id for s in sides)
+    to_accept = _unique(d.test_id for d in report.drift if d.status in (DRIFT, NO_BASELINE))
+    accept = _pytest([*to_accept, *args, "--gst-accept-baseline"]) if to_accept else ""
+    return _pytest([*rerun, *args]), accept
+
+
+def _unique(ids: Iterable[str]) -> list[str]:
+    return [i for i in dict.fromkeys(ids) if i]
+
+
+def _pytest(args: list[str]) -> str:
+    return " ".join(["pytest", *(shlex.quote(a) for a in args)])

@@ -1,0 +1,184 @@
+"""Gates, pairing, drift and the report's formatters, without a pytest session."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import yaml
+
+from plugin import baseline, gate, report
+from plugin.distance import compare_metric
+from plugin.pairing import STORE, Pairer, Side
+from plugin.store import ArtifactStore
+from tests.plugin.factory import make_artifact
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def preset(name: str) -> gate.GateConfig:
+    return gate.GateConfig.from_dict(
+        yaml.safe_load((ROOT / "configs/gate" / f"{name}.yaml").read_text())
+    )
+
+
+def verdict(scale: float, n: int = 40, gate_config: gate.GateConfig | None = None, metric="ttft"):
+    real, sim = make_artifact("real", n=n, seed=1), make_artifact("sim", n=n, seed=1, scale=scale)
+    return gate.judge(compare_metric(metric, real, sim), gate_config or preset("default"))
+
+
+def test_both_presets_load_and_strict_is_tighter():
+    default, strict = preset("default"), preset("strict")
+    for key, limit in default.percentile_rel_error.items():
+        assert strict.percentile_rel_error[key] < limit
+    assert strict.ks_pvalue_min > default.ks_pvalue_min
+
+
+@pytest.mark.parametrize(("scale", "expected"), [(1.0, "pass"), (1.5, "fail"), (0.6, "fail")])
+def test_the_gate_is_two_sided(scale, expected):
+    assert verdict(scale).verdict == expected
+
+
+def test_only_percentiles_with_enough_samples_are_judged():
+    checks = {c.name: c for c in verdict(1.5, n=20).checks}
+    assert checks["p50"].verdict == "fail"
+    assert checks["p90"].verdict == "not judged" and checks["p90"].note == "n=20 < 36"
+    assert checks["ks_p"].verdict == "not judged"  # 20 < ks_min_samples
+
+
+def test_too_few_samples_is_not_judged_rather_than_pass():
+    result = verdict(3.0, n=5)
+    assert result.verdict == "not judged" and result.note == "too few samples to judge any gate"
+
+
+def test_an_absolute_tolerance_covers_near_zero_values():
+    loose = replace(preset("default"), abs_tolerance_ms=1000.0, ks_pvalue_min=None)
+    assert verdict(1.5, gate_config=loose).verdict == "pass"
+
+
+def test_optional_gates_judge_the_mean_and_the_paired_mape():
+    strict = preset("strict")
+    names = {c.name for c in verdict(1.0, gate_config=strict).checks}
+    assert {"mean", "mape", "ks_p"} <= names
+    no_percentiles = replace(strict, percentile_rel_error={}, ks_pvalue_min=None, mape_max=None)
+    assert verdict(1.3, gate_config=no_percentiles).verdict == "fail"
+
+
+def test_a_metric_missing_on_one_side_is_not_judged():
+    result = verdict(1.0, metric="itl")
+    assert result.verdict == "not judged" and "no per-token times" in result.note
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            {"percentile_rel_error": {"p50": -0.1}},
+            "gate.percentile_rel_error.p50=-0.1; use a number ≥ 0",
+        ),
+        (
+            {"percentile_rel_error": {"p42": 0.1}},
+            "gate.percentile_rel_error.p42: unknown percentile",
+        ),
+        ({"ks_pvalue_min": "x"}, "gate.ks_pvalue_min='x'"),
+        ({"metrics": ["ttft", "nope"]}, "gate.metrics=['ttft', 'nope']; choose a list from"),
+        ({"thresholds": 1}, "unknown gate setting(s) ['thresholds']"),
+    ],
+)
+def test_bad_gate_settings_are_refused_with_the_value(data, message):
+    with pytest.raises(gate.GateConfigError, match=re.escape(message)):
+        gate.GateConfig.from_dict(data)
+
+
+def test_marker_overrides_apply_and_are_checked():
+    overridden = preset("default").with_overrides({"p50": 0.9, "ks_pvalue_min": None})
+    assert overridden.percentile_rel_error["p50"] == 0.9 and overridden.ks_pvalue_min is None
+    assert gate.marker_problems({"p50": 0.1, "metrics": ["ttft"]}) == []
+    assert gate.marker_problems({"p51": 0.1})[0].startswith("unknown gst_gate argument 'p51'")
+
+
+def store_with(tmp_path: Path, *artifacts) -> ArtifactStore:
+    store = ArtifactStore(tmp_path / "out")
+    for artifact in artifacts:
+        store.save(artifact)
+    return store
+
+
+def side(artifact) -> Side:
+    return Side(artifact, Path("/dev/null"), test_id=artifact.meta.test_id)
+
+
+def test_pairing_completes_a_missing_side_from_the_store(tmp_path):
+    stored_real = make_artifact("real", run_id="old", test_id="t::real")
+    pairing = Pairer(store_with(tmp_path, stored_real)).pair(
+        [side(make_artifact("sim", variant="stock"))]
+    )
+    (pair,) = pairing.pairs
+    assert pair.real.source == STORE and pair.real.meta.run_id == "old"
+    assert pair.real.test_id == "t::real"
+
+
+def test_pairing_refuses_a_stored_side_of_another_workload_version(tmp_path):
+    stored_real = make_artifact("real", run_id="old", workload_hash="e" * 32)
+    pairing = Pairer(store_with(tmp_path, stored_real)).pair([side(make_artifact("sim"))])
+    assert not pairing.pairs
+    (refusal,) = pairing.refused
+    assert refusal.reason.startswith("workload hashes differ (real eeeeeeeeeeee, sim 0123456789ab)")
+
+
+def test_a_lone_side_is_unpaired_with_a_hint(tmp_path):
+    pairing = Pairer(ArtifactStore(tmp_path / "empty")).pair([side(make_artifact("real"))])
+    (unpaired,) = pairing.unpaired
+    assert "run the sim test for workload 'tiny'" in unpaired.hint
+
+
+def test_one_real_pairs_with_every_sim_variant(tmp_path):
+    sides = [side(make_artifact("real"))] + [side(make_artifact("sim", variant=v)) for v in "ab"]
+    pairing = Pairer(ArtifactStore(tmp_path)).pair(sides)
+    assert [p.label for p in pairing.pairs] == [
+        "tiny · qwen3-0.6b · cpu · serial · sim=a",
+        "tiny · qwen3-0.6b · cpu · serial · sim=b",
+    ]
+
+
+def test_drift_is_exact_by_default_and_ignores_provenance(tmp_path):
+    folder = baseline.BaselineFolder(tmp_path)
+    base = make_artifact("sim", variant="stock", run_id="first")
+    assert baseline.check_drift(base, folder, 0.0, accept=False).status == "no baseline"
+    assert baseline.check_drift(base, folder, 0.0, accept=True).status == "accepted"
+    assert folder.path_for(base).name == "tiny__qwen3-0.6b__cpu__serial__stock__0123456789.json"
+    again = make_artifact("sim", variant="stock", run_id="second")
+    assert baseline.check_drift(again, folder, 0.0, accept=False).status == "match"
+    moved = make_artifact("sim", variant="stock", scale=1.0001)
+    drifted = baseline.check_drift(moved, folder, 0.0, accept=False)
+    assert drifted.failed and drifted.n_differences > 0
+    assert len(drifted.differences) <= baseline.SHOWN_DIFFERENCES
+    assert baseline.check_drift(moved, folder, 0.01, accept=False).status == "match"
+
+
+def test_drift_reports_changed_request_ids(tmp_path):
+    folder = baseline.BaselineFolder(tmp_path)
+    folder.accept(make_artifact("sim", n=4))
+    fewer = make_artifact("sim", n=4, ids=[0, 1, 2, 9])
+    (line,) = baseline.differences(fewer, folder.load(fewer), 0.0)
+    assert line == "request ids differ: 1 new [9], 1 gone [3]"
+
+
+def test_the_report_is_json_safe_and_verdict_first(tmp_path):
+    data = report.ComparisonReport(run_id="r1", errors=["boom"])
+    data.verdict = report.decide(data)
+    data.notes.append("inf stays readable")
+    data.provenance["ratio"] = float("inf")
+    path = report.write(data, tmp_path / "r1")
+    loaded = json.loads((tmp_path / "r1" / "comparison.json").read_text())
+    assert loaded["schema_version"] == report.REPORT_SCHEMA_VERSION
+    assert loaded["verdict"] == "fail" and loaded["provenance"]["ratio"] == "inf"
+    assert path.read_text().startswith("# gpu-simulate-test comparison: FAIL")
+    assert (tmp_path / "latest").resolve() == (tmp_path / "r1").resolve()
+
+
+def test_a_session_with_nothing_judged_is_not_a_pass():
+    assert report.decide(report.ComparisonReport(run_id="r")) == "not judged"

@@ -1,0 +1,142 @@
+"""Both backends serve the tiny Qwen3 for real: timelines, counts, arrivals, the record."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+import pytest
+
+from fixtures.real import ModelCache, RealRun, run_real
+from plugin import metrics
+from plugin.artifacts import load_artifact
+from plugin.store import ArtifactStore
+
+from .conftest import BACKENDS, ROOT, small_workload, tiny_config
+
+SCHEDULERS = {
+    "serial": {"name": "serial", "max_batch_size": 1},
+    "continuous": {
+        "name": "fifo",
+        "max_batch_tokens": 256,
+        "block_size": 64,
+        "num_blocks": 64,
+        "max_batch_size": 32,
+    },
+}
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def served(request, composer, tiny_models: ModelCache) -> tuple[str, RealRun, list]:
+    backend = request.param
+    progress: list[tuple[int, int]] = []
+    run = run_real(
+        small_workload(),
+        tiny_config(composer, backend),
+        ROOT,
+        models=tiny_models,
+        progress=lambda done, total: progress.append((done, total)),
+        test_id=f"unit::{backend}",
+    )
+    return backend, run, progress
+
+
+def test_every_request_has_an_integral_ordered_timeline(served):
+    _, run, _ = served
+    workload = small_workload()
+    assert run.artifact.request_ids == tuple(r.id for r in workload.requests)
+    for record, request in zip(run.artifact.requests, workload.requests, strict=True):
+        times = record.token_times_ns
+        assert times is not None
+        stamps = (record.arrived_at_ns, record.scheduled_at_ns, *times, record.completed_at_ns)
+        assert all(type(t) is int for t in stamps)
+        assert all(a <= b for a, b in pairwise(stamps))
+        assert record.arrived_at_ns == request.arrived_at_ns
+        assert times[0] == record.first_token_at_ns
+
+
+def test_ignoring_eos_gives_exactly_the_requested_tokens(served):
+    _, run, _ = served
+    for record in run.artifact.requests:
+        assert record.num_decode_tokens_actual == record.num_decode_tokens_requested
+        assert len(record.token_times_ns or ()) == record.num_decode_tokens_actual
+        assert len(run.tokens[record.id]) == record.num_decode_tokens_actual
+        assert record.num_prompt_tokens == len(
+            small_workload().requests[record.id].prompt_token_ids
+        )
+
+
+def test_the_run_is_described_for_the_simulator(served):
+    backend, run, _ = served
+    meta = run.artifact.meta
+    assert (meta.kind, meta.backend, meta.hardware, meta.model) == (
+        "real",
+        backend,
+        "cpu",
+        "qwen3-tiny",
+    )
+    assert (meta.dtype, meta.weights, meta.variant) == ("float32", "random", "default")
+    assert meta.workload_hash == small_workload().hash
+    assert meta.test_id == f"unit::{backend}"
+    assert meta.config["backend"]["name"] == backend
+    assert meta.extra["scheduler"] == SCHEDULERS[backend]
+    assert meta.extra["torch_threads"] == 1 == meta.extra["noise"]["torch_threads"]
+    assert "random weights" in meta.extra["weights_note"]
+    harness = meta.extra["harness"]
+    assert harness["output_tokens"] == sum(
+        r.num_decode_tokens_actual for r in run.artifact.requests
+    )
+    assert harness["overhead_ns_per_token"] > 0
+    assert harness["overhead_share_of_decode_step"] > 0
+
+
+def test_noise_indicators_are_recorded(served):
+    _, run, _ = served
+    noise = run.artifact.meta.extra["noise"]
+    assert noise["process_threads"] >= 1
+    assert noise["run_queue_delay_ms"] >= 0
+    assert 0 <= noise["foreign_cpu_share"] <= 1
+    assert isinstance(noise["suspect"], bool)
+    assert len(noise["load_average_end"]) == 3
+
+
+def test_progress_counts_requests_done(served):
+    _, _, progress = served
+    total = len(small_workload().requests)
+    assert progress == [(k, total) for k in range(1, total + 1)]
+
+
+def test_the_artifact_reads_back_equal(served, tmp_path):
+    _, run, _ = served
+    path = ArtifactStore(tmp_path).save(run.artifact)
+    again = load_artifact(path)
+    assert again == run.artifact
+    assert metrics.summary(again) == metrics.summary(run.artifact)
+
+
+def test_serial_serves_one_request_at_a_time_in_arrival_order(composer, tiny_models):
+    run = run_real(
+        small_workload(rate=None), tiny_config(composer, "serial"), ROOT, models=tiny_models
+    )
+    records = run.artifact.requests
+    for before, after in pairwise(records):
+        assert after.scheduled_at_ns >= before.completed_at_ns
+
+
+def test_continuous_batches_requests_that_arrive_together(composer, tiny_models):
+    run = run_real(
+        small_workload(rate=None, output=12),
+        tiny_config(composer, "continuous"),
+        ROOT,
+        models=tiny_models,
+    )
+    first, *rest = run.artifact.requests
+    assert any(r.first_token_at_ns < first.completed_at_ns for r in rest)
+
+
+def test_a_request_never_starts_before_it_arrives(composer, tiny_models):
+    """Arrivals 100 ms apart: far longer than serving one, so each waits for its arrival."""
+    workload = small_workload(rate=10.0, requests=3)
+    for backend in BACKENDS:
+        run = run_real(workload, tiny_config(composer, backend), ROOT, models=tiny_models)
+        for record in run.artifact.requests:
+            assert record.scheduled_at_ns >= record.arrived_at_ns

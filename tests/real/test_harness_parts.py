@@ -1,0 +1,147 @@
+"""The harness's parts on their own: arrival waits, token bookkeeping, settings, devices,
+the model cache, noise arithmetic and the overhead figure."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from fixtures.backends import (
+    BackendError,
+    BackendSettings,
+    TokenLog,
+    stamp_overhead_ns,
+    trace_from_output,
+    wait_until,
+)
+from fixtures.hardware import hardware_id_from_cuda_name
+from fixtures.noise import SUSPECT_RUN_QUEUE_SHARE, Snapshot, compare
+from fixtures.real import RealRunError, check_fits, harness_overhead, resolve_device
+from fixtures.real_fixtures import loaded_model
+from plugin.artifacts import RequestRecord
+
+from .conftest import ROOT, small_workload, tiny_config
+
+
+@pytest.mark.parametrize("ahead_ns", [-1_000_000, 0, 200_000, 3_000_000])
+def test_wait_until_never_returns_before_the_deadline(ahead_ns):
+    deadline = time.perf_counter_ns() + ahead_ns
+    late = wait_until(deadline)
+    assert time.perf_counter_ns() >= deadline
+    assert late >= 0
+
+
+def test_a_token_log_stops_at_the_limit_or_at_eos():
+    log = TokenLog(limit=3, eos=frozenset({9}))
+    assert [log.add(t) for t in (1, 2, 3)] == [False, False, True]
+    early = TokenLog(limit=5, eos=frozenset({9}))
+    assert [early.add(t) for t in (1, 9)] == [False, True]
+    assert len(early.stamps) == len(early.tokens) == 2
+    assert early.stamps == sorted(early.stamps)
+
+
+@pytest.mark.parametrize("backend", ["serial", "continuous"])
+def test_the_stamp_costs_well_under_a_microsecond(backend):
+    assert 0 < stamp_overhead_ns(backend) < 10_000
+
+
+def test_an_unknown_backend_is_refused_with_the_choices():
+    with pytest.raises(BackendError, match=r"backend.name='batch' is not one of \('serial'"):
+        BackendSettings.from_config({"name": "batch"})
+
+
+def test_a_request_larger_than_the_paged_cache_names_the_override():
+    settings = BackendSettings(name="continuous", block_size=4, num_blocks=2)
+    with pytest.raises(RealRunError, match=r"--gst-set backend.num_blocks=\d+"):
+        check_fits(small_workload(), settings, vocab_size=1024)
+
+
+def test_prompts_outside_the_vocabulary_are_refused():
+    with pytest.raises(RealRunError, match="vocabulary has 10 ids"):
+        check_fits(small_workload(), BackendSettings(name="serial"), vocab_size=10)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("NVIDIA A100-SXM4-80GB", "a100"),
+        ("NVIDIA H100 80GB HBM3", "h100"),
+        ("NVIDIA H200", "h200"),
+        ("NVIDIA L40S", "l40s"),
+        ("Some Future GPU", "cuda"),
+    ],
+)
+def test_cuda_names_map_to_hardware_ids(name, expected):
+    assert hardware_id_from_cuda_name(name) == expected
+
+
+def test_a_gpu_config_on_this_cpu_says_what_was_found():
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    with pytest.raises(RealRunError, match=r"hardware=a100 needs that GPU; this machine has .*cpu"):
+        resolve_device({"id": "a100", "device": "cuda", "dtype": "bfloat16"})
+
+
+def test_the_model_is_built_once_per_model_device_and_dtype(composer, tiny_models):
+    cfg = tiny_config(composer, "serial")
+    first = tiny_models.get(cfg["model"], "cpu", "float32", ROOT)
+    assert tiny_models.get(cfg["model"], "cpu", "float32", ROOT) is first
+    assert tiny_models.get(cfg["model"], "cpu", "bfloat16", ROOT) is not first
+
+
+def test_the_fixture_helper_shares_the_session_cache(request, composer, real_models):
+    cfg = tiny_config(composer, "serial")
+    loaded = loaded_model(request.config, cfg)
+    assert real_models.get(cfg["model"], "cpu", "float32", ROOT) is loaded
+    assert not any(p.is_inference() for p in loaded.model.parameters())
+
+
+def test_a_finished_output_becomes_a_trace_in_integer_ns():
+    from transformers.generation.continuous_batching.requests import GenerationOutput
+
+    output = GenerationOutput(
+        request_id="r3", generated_tokens=[5, 6], lifespan=(1.5, 1.75), timestamps=[1.6, 1.7]
+    )
+    trace = trace_from_output(output)
+    assert (trace.id, trace.scheduled_ns, trace.completed_ns) == (3, 1_500_000_000, 1_750_000_000)
+    assert trace.token_ns == [1_600_000_000, 1_700_000_000]
+    output.timestamps = [1.6]
+    with pytest.raises(BackendError, match="2 tokens but 1 timestamps"):
+        trace_from_output(output)
+
+
+def snapshot(wall_ns: int, queued: dict[str, int], busy: int, total: int, cpu_s: float):
+    return Snapshot(wall_ns, queued, (busy, total), cpu_s, 0)
+
+
+def test_run_queue_delay_counts_threads_born_during_the_section():
+    start = snapshot(0, {"1": 100}, 0, 0, 0.0)
+    end = snapshot(1_000_000_000, {"1": 1_100, "2": 500}, 100, 200, 0.5)
+    report = compare(start, end, None, None)
+    assert report.run_queue_delay_ms == pytest.approx(0.0015)
+    assert report.suspect is False
+
+
+def test_a_section_that_waited_for_the_cpu_is_suspect():
+    wait = int(2 * SUSPECT_RUN_QUEUE_SHARE * 1e9)
+    report = compare(
+        snapshot(0, {"1": 0}, 0, 0, 0.0),
+        snapshot(1_000_000_000, {"1": wait}, 100, 100, 1.0),
+        (1.0, 1.0, 1.0),
+        (2.0, 1.0, 1.0),
+    )
+    assert report.suspect is True
+    assert report.run_queue_share == pytest.approx(2 * SUSPECT_RUN_QUEUE_SHARE)
+    assert report.to_dict()["load_average_end"] == [2.0, 1.0, 1.0]
+
+
+def test_the_overhead_is_a_share_of_the_median_decode_step():
+    record = RequestRecord(
+        0, 0, 0, 10_000_000, 30_000_000, 4, 3, 3, (10_000_000, 20_000_000, 30_000_000)
+    )
+    harness = harness_overhead((record,), stamp_ns=100.0, submitter_cpu_ns=300)
+    assert harness["decode_step_ms_p50"] == pytest.approx(10.0)
+    assert harness["overhead_ns_per_token"] == pytest.approx(200.0)
+    assert harness["overhead_share_of_decode_step"] == pytest.approx(200.0 / 10_000_000)

@@ -1,0 +1,56 @@
+"""benchmarks/test_real.py in real pytest sessions: artifacts on this CPU, skips elsewhere.
+
+Sessions run in a subprocess: an in-process pytester session unloads the modules it imported
+(torch among them) when it ends, and torch cannot be imported twice in one process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fixtures.hardware import cpu_name
+from plugin.artifacts import load_artifact
+
+from .conftest import ROOT
+
+PLUGINS = '["plugin.pytest_plugin", "fixtures.pytest_fixtures", "fixtures.real_fixtures"]'
+OVERRIDES = ("model=qwen3-tiny", "hardware.dtype=float32", "workload.arrival.rate=50")
+TINY = [arg for value in OVERRIDES for arg in ("--gst-set", value)]
+
+
+@pytest.fixture
+def suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    pytester.makeconftest(f"pytest_plugins = {PLUGINS}")
+    pytester.makeini(f"[pytest]\ngst_config_dir = {ROOT / 'configs'}\n")
+    pytester.makepyfile(test_real=(ROOT / "benchmarks" / "test_real.py").read_text())
+    return pytester
+
+
+def out_args(pytester: pytest.Pytester) -> list[str]:
+    return ["--gst-out", str(pytester.path / "out"), "-p", "no:cacheprovider"]
+
+
+@pytest.mark.parametrize("xdist", [[], ["-n", "0"], ["-n", "2"]], ids=["plain", "n0", "n2"])
+def test_other_hardware_is_skipped_naming_the_device_found(suite, xdist):
+    result = suite.runpytest_subprocess("-m", "a100", "-rs", *xdist, *out_args(suite))
+    assert result.ret == pytest.ExitCode.OK
+    result.assert_outcomes(skipped=2)
+    result.stdout.fnmatch_lines(
+        [f"SKIPPED*needs a100; this machine has {cpu_name()} (hardware id 'cpu')*pytest -m a100"]
+    )
+
+
+def test_a_cpu_session_writes_one_readable_artifact_per_backend(suite):
+    result = suite.runpytest_subprocess("-m", "cpu", "-v", *TINY, *out_args(suite))
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["[[]real[]] *test_real[[]tiny-*-cpu[]]: 6/6 requests"])
+    paths = sorted(Path(suite.path, "out", "runs").glob("*/artifacts/real/*.json"))
+    artifacts = [load_artifact(p) for p in paths]
+    assert sorted(a.meta.backend for a in artifacts) == ["continuous", "serial"]
+    for artifact in artifacts:
+        meta = artifact.meta
+        assert meta.test_id.endswith(f"test_real[tiny-{meta.backend}-cpu]")
+        assert (meta.kind, meta.model, meta.hardware) == ("real", "qwen3-tiny", "cpu")
+        assert len(artifact.requests) == 6

@@ -1,0 +1,56 @@
+"""A real profile of the tiny Qwen3 (fp32, one thread, small grid) shared by the sim tests,
+and configs composed from the suite's own config tree."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fixtures.profile_grid import ProfileGrid, SchedulerLimits, needs_for
+from fixtures.profiler import ProfileInfo, profile_model
+from fixtures.workload import Workload, WorkloadSpec, generate
+from plugin.config import ConfigComposer
+
+ROOT = Path(__file__).resolve().parents[2]
+TINY = ("model=qwen3-tiny", "hardware=cpu", "hardware.dtype=float32", "hardware.threads=1")
+
+
+def compose(*overrides: str) -> dict[str, Any]:
+    return ConfigComposer(ROOT / "configs").compose(*TINY, *overrides)
+
+
+def small_workload(
+    num: int = 6, max_prompt: int = 64, rate: float = 50.0, seed: int = 1
+) -> Workload:
+    spec = WorkloadSpec.from_config(
+        {
+            "name": "simtest",
+            "seed": seed,
+            "num_requests": num,
+            "arrival": {"process": "poisson", "rate": rate},
+            "prompt_len": {"dist": "uniform", "min": 16, "max": max_prompt},
+            "output_len": {"dist": "uniform", "min": 4, "max": 12},
+        },
+        vocab_size=1000,
+    )
+    return generate(spec)
+
+
+@pytest.fixture(scope="session")
+def tiny_profile(tmp_path_factory: pytest.TempPathFactory) -> ProfileInfo:
+    cfg = compose("backend=continuous")
+    lengths = [(64, 12)] * 8
+    needs = needs_for(lengths, SchedulerLimits.from_config(cfg["backend"])).merge(
+        needs_for(lengths, SchedulerLimits.from_config({"name": "serial"}))
+    )
+    out = tmp_path_factory.mktemp("profiles") / "cpu" / "qwen3-tiny" / "float32" / "v"
+    return profile_model(
+        cfg["model"], cfg["hardware"], ProfileGrid.covering(needs), out, ROOT, warmup=1, repeats=3
+    )
+
+
+@pytest.fixture
+def out_root(tmp_path: Path) -> Path:
+    return tmp_path / "out"

@@ -1,0 +1,148 @@
+"""The Vidur adapter on a real tiny profile: simulates, deterministically, offline, several
+times per process, and refuses what the profile cannot price before simulating."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import replace
+from itertools import pairwise
+
+import pytest
+
+from fixtures.profiler import ProfileError
+from fixtures.vidur_adapter import simulate
+from plugin.artifacts import Artifact, RunMeta, dump_artifact, load_artifact
+from plugin.metrics import summary
+from tests.sim.conftest import compose, small_workload
+
+
+@pytest.mark.parametrize("backend", ["serial", "continuous"])
+def test_simulates_a_workload(tiny_profile, out_root, backend) -> None:
+    workload = small_workload()
+    cfg = compose(f"backend={backend}", "vidur=stock")
+    artifact = simulate(workload, tiny_profile, cfg, out_root=out_root, run_id="r1", test_id="t")
+    meta = artifact.meta
+    assert (meta.kind, meta.backend, meta.hardware) == ("sim", backend, "cpu")
+    assert meta.variant == "stock"
+    assert meta.workload_hash == workload.hash and meta.model == "qwen3-tiny"
+    assert meta.extra["profile"]["content_hash"] == tiny_profile.content_hash
+    assert [r.id for r in artifact.requests] == [r.id for r in workload.requests]
+    assert all(r.first_token_at_ns > r.arrived_at_ns for r in artifact.requests)
+    assert all(r.token_times_ns is None for r in artifact.requests)
+    assert summary(artifact)["tpot"]["p50"] > 0
+    path = dump_artifact(artifact, out_root / "a.json")
+    assert load_artifact(path) == artifact
+
+
+def test_serial_runs_one_request_at_a_time(tiny_profile, out_root) -> None:
+    workload = small_workload(rate=1e6)  # all arrive together: each waits for the previous
+    artifact = simulate(workload, tiny_profile, compose("backend=serial"), out_root=out_root)
+    ordered = sorted(artifact.requests, key=lambda r: r.scheduled_at_ns)
+    assert all(a.completed_at_ns <= b.scheduled_at_ns for a, b in pairwise(ordered))
+    assert artifact.meta.extra["vidur_scheduler"]["batch_size_cap"] == 1
+
+
+def test_same_inputs_give_identical_requests(tiny_profile, out_root) -> None:
+    workload = small_workload(num=8)
+    cfg = compose("backend=continuous", "vidur=corrected")
+    first = simulate(workload, tiny_profile, cfg, out_root=out_root)
+    simulate(workload, tiny_profile, compose("backend=serial"), out_root=out_root)
+    second = simulate(workload, tiny_profile, cfg, out_root=out_root)
+    assert first.requests == second.requests
+    assert first.to_dict()["requests"] == second.to_dict()["requests"]
+
+
+def test_corrections_add_time_and_are_recorded(tiny_profile, out_root) -> None:
+    workload = small_workload()
+    stock = simulate(workload, tiny_profile, compose("vidur=stock"), out_root=out_root)
+    fixed = simulate(workload, tiny_profile, compose("vidur=corrected"), out_root=out_root)
+    assert summary(fixed)["tpot"]["p50"] > summary(stock)["tpot"]["p50"]
+    assert fixed.meta.extra["switches"] == {
+        "true_head_dim": True,
+        "lm_head_in_profile": True,
+        "step_overhead_in_profile": True,
+        "fine_kv_lookup": True,
+        "exact_kv_blocks": True,
+    }
+    assert fixed.meta.extra["predictor"]["fold_lm_head"] is True
+    assert stock.meta.extra["predictor"]["fold_step_overhead"] is False
+
+
+def test_real_artifact_sets_scheduler_and_lengths(tiny_profile, out_root) -> None:
+    workload = small_workload()
+    cfg = compose("backend=continuous")
+    base = simulate(workload, tiny_profile, cfg, out_root=out_root)
+    shortened = tuple(replace(r, num_decode_tokens_actual=2) for r in base.requests)
+    scheduler = {
+        "name": "fifo",
+        "max_batch_tokens": 32,
+        "block_size": 16,
+        "num_blocks": 20,
+        "max_batch_size": 2,
+    }
+    real_meta = replace(
+        base.meta, kind="real", variant="default", run_id="real-run", extra={"scheduler": scheduler}
+    )
+    real = Artifact(meta=RunMeta(**vars(real_meta)), requests=shortened)
+    mirrored = simulate(workload, tiny_profile, cfg, real, out_root=out_root)
+    assert all(r.num_decode_tokens_actual == 2 for r in mirrored.requests)
+    assert [r.num_decode_tokens_requested for r in mirrored.requests] == [
+        r.num_decode_tokens for r in workload.requests
+    ]
+    assert mirrored.meta.extra["vidur_scheduler"] == {
+        "name": "sarathi",
+        "batch_size_cap": 2,
+        "chunk_size": 32,
+    }
+    assert "real-run" in mirrored.meta.extra["decode_lengths_from"]
+
+
+def test_out_of_range_workload_fails_before_simulating(tiny_profile, out_root, monkeypatch) -> None:
+    import vidur.simulator
+
+    def never(*args, **kwargs):
+        raise AssertionError("Vidur was started")
+
+    monkeypatch.setattr(vidur.simulator.Simulator, "__init__", never)
+    too_long = small_workload(max_prompt=900)
+    with pytest.raises(ProfileError, match=r"does not cover.*pytest benchmarks/test_profile.py"):
+        simulate(too_long, tiny_profile, compose("backend=serial"), out_root=out_root)
+
+
+def test_profile_of_another_model_is_refused(tiny_profile, out_root) -> None:
+    cfg = compose("model=qwen3-0.6b")
+    with pytest.raises(ProfileError, match=r"not 'qwen3-0\.6b'"):
+        simulate(small_workload(), tiny_profile, cfg, out_root=out_root)
+
+
+def test_no_network_is_touched(tiny_profile, out_root, monkeypatch) -> None:
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"network access attempted: {args!r}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    artifact = simulate(
+        small_workload(seed=9), tiny_profile, compose("vidur=corrected"), out_root=out_root
+    )  # a fresh out_root: cold prediction cache
+    assert len(artifact.requests) == 6
+    assert (out_root / "vidur" / "cache").is_dir()
+
+
+def test_preemption_under_a_small_kv_cache_completes(tiny_profile, out_root) -> None:
+    workload = small_workload(num=8, rate=1e6)
+    cfg = compose("backend=continuous")
+    base = simulate(workload, tiny_profile, cfg, out_root=out_root)
+    scheduler = {
+        "name": "fifo",
+        "max_batch_tokens": 64,
+        "block_size": 16,
+        "num_blocks": 8,
+        "max_batch_size": 4,
+    }
+    real_meta = replace(base.meta, kind="real", variant="default", extra={"scheduler": scheduler})
+    real = Artifact(meta=RunMeta(**vars(real_meta)), requests=base.requests)
+    squeezed = simulate(workload, tiny_profile, cfg, real, out_root=out_root)
+    assert squeezed.meta.extra["restarts"] > 0
+    assert len(squeezed.requests) == len(workload.requests)

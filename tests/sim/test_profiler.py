@@ -1,0 +1,119 @@
+"""The profiler on the tiny Qwen3 writes files Vidur's own loader and trainer accept."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from fixtures.profiler import (
+    ProfileError,
+    ProfileInfo,
+    ensure_profile,
+    find_profile,
+    require_profile,
+)
+from tests.sim.conftest import compose
+
+
+def test_meta_describes_the_profile(tiny_profile: ProfileInfo) -> None:
+    meta = tiny_profile.meta
+    assert meta["hardware"] == "cpu" and meta["dtype"] == "float32" and meta["threads"] == 1
+    assert meta["model"]["head_dim"] == 16 and meta["model"]["num_layers"] == 2
+    assert "q_norm" in meta["operators"]["attn_pre_proj"]
+    assert meta["corrections"]["folded_here"] == []
+    assert not tiny_profile.grid.gaps(tiny_profile.grid.reach())
+
+
+def test_csvs_have_vidur_layout(tiny_profile: ProfileInfo) -> None:
+    compute = pd.read_csv(tiny_profile.compute_csv)
+    attention = pd.read_csv(tiny_profile.attention_csv)
+    assert list(compute["num_tokens"]) == list(tiny_profile.grid.num_tokens)
+    for op in (
+        "attn_pre_proj",
+        "attn_post_proj",
+        "mlp_up_proj",
+        "mlp_down_proj",
+        "mlp_act",
+        "attn_rope",
+        "input_layernorm",
+        "post_attention_layernorm",
+        "add",
+    ):
+        assert (compute[f"time_stats.{op}.median"] > 0).all(), op
+    lm_head = compute["time_stats.lm_head.median"]
+    rows = compute["num_tokens"] <= max(tiny_profile.grid.decode_batches)
+    assert (lm_head[rows] > 0).all() and lm_head[~rows].isna().all()
+    prefill = attention[attention["prefill_chunk_size"] > 0]
+    decode = attention[attention["prefill_chunk_size"] == 0]
+    assert (prefill["time_stats.attn_prefill.median"] > 0).all()
+    assert (decode["time_stats.attn_decode.median"] > 0).all()
+    assert set(prefill["batch_size"]) == {1}
+
+
+def test_vidurs_own_loader_and_trainer_accept_the_files(tiny_profile, tmp_path) -> None:
+    """Vidur's linear-regression predictor, pointed at our files instead of the hub, loads,
+    filters and trains on them (one hyper-parameter set, to stay fast)."""
+    from vidur.config import CacheConfig, LinearRegressionExecutionTimePredictorConfig
+    from vidur.execution_time_predictor.linear_regression_execution_time_predictor import (
+        LinearRegressionExecutionTimePredictor,
+    )
+
+    from fixtures.vidur_adapter import Switches, plan
+    from fixtures.vidur_config import build_config
+    from tests.sim.conftest import small_workload
+
+    class VidurLinearOnLocalFiles(LinearRegressionExecutionTimePredictor):
+        def _load_predictions_from_hf(self):
+            raise RuntimeError("offline")
+
+        def _get_input_files(self):
+            return (str(tiny_profile.compute_csv), str(tiny_profile.attention_csv), "", "")
+
+        def _get_kv_parallel_communication_time(self, batch):
+            return 0.0
+
+    cfg = compose("backend=serial")
+    built = build_config(plan(small_workload(), cfg), tiny_profile, Switches(), 0, tmp_path)
+    config = LinearRegressionExecutionTimePredictorConfig(
+        polynomial_degree=[1],
+        polynomial_include_bias=[True],
+        polynomial_interaction_only=[False],
+        fit_intercept=[True],
+        k_fold_cv_splits=2,
+        num_training_job_threads=1,
+        prediction_max_tokens_per_request=256,
+        prediction_max_batch_size=4,
+        prediction_max_prefill_chunk_size=64,
+        cache_dir=str(tmp_path / "vidur-cache"),
+    )
+    predictor = VidurLinearOnLocalFiles(
+        config, built.config.cluster_config.replica_config, CacheConfig(block_size=16)
+    )
+    assert predictor._predictions["attn_decode"][(1, 256)] > 0
+    assert predictor._predictions["mlp_up_proj"][(64,)] > 0
+
+
+def test_reused_when_it_covers_and_rejected_when_edited(tiny_profile, tmp_path) -> None:
+    cfg = compose()
+    root = tiny_profile.path.parents[3]
+    found = find_profile(root, "cpu", "qwen3-tiny", "float32")
+    assert found is not None and found.content_hash == tiny_profile.content_hash
+    again = ensure_profile(root, cfg["model"], cfg["hardware"], tiny_profile.grid.reach(), tmp_path)
+    assert again.path == tiny_profile.path
+
+    copy = tmp_path / "edited"
+    copy.mkdir()
+    meta_file = tiny_profile.path / "profile.json"
+    for file in (tiny_profile.compute_csv, tiny_profile.attention_csv, meta_file):
+        (copy / file.name).write_bytes(file.read_bytes())
+    (copy / "mlp.csv").write_text((copy / "mlp.csv").read_text().replace("0.0", "0.1", 1))
+    with pytest.raises(ProfileError, match="re-profile"):
+        ProfileInfo.load(copy)
+    assert json.loads((copy / "profile.json").read_text())["format"].endswith("vidur-profile")
+
+
+def test_missing_profile_names_the_command(tmp_path) -> None:
+    with pytest.raises(ProfileError, match=r"pytest benchmarks/test_profile.py -m a100"):
+        require_profile(tmp_path, "a100", "qwen3-0.6b", "bfloat16")
