@@ -20,7 +20,7 @@ def test_real(
     benchmark,
     record_artifact,
     gst_session,
-    request,
+    gst_test_id,
     real_models,
     real_progress,
 ):
@@ -33,7 +33,7 @@ def test_real(
             run = benchmark.pedantic(
                 harness.run,
                 args=(real_progress,),
-                kwargs={"run_id": gst_session.run_id, "test_id": request.node.nodeid},
+                kwargs={"run_id": gst_session.run_id, "test_id": gst_test_id},
                 rounds=1,
                 iterations=1,
             )

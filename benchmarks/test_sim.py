@@ -23,7 +23,7 @@ def test_sim(
     sim_profile,
     real_artifact_for,
     gst_session,
-    request,
+    gst_test_id,
     vidur_ready,
 ) -> None:
     cfg = gst_session.compose(
@@ -40,7 +40,7 @@ def test_sim(
         kwargs={
             "out_root": gst_session.out_root,
             "run_id": gst_session.run_id,
-            "test_id": request.node.nodeid,
+            "test_id": gst_test_id,
         },
         rounds=1,
         iterations=1,

@@ -146,6 +146,7 @@ def _judge_pair(pair: Pair, settings: Settings, extensions: Extensions) -> PairR
         verdict=combine([v.verdict for v in verdicts]),
         distances=distances,
         verdicts=verdicts,
+        advisory=gate.is_advisory(pair.sim.meta.variant),
     )
     if settings.plots:
         from plugin.plots import plot_pair

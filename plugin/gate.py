@@ -44,6 +44,9 @@ class GateConfig:
     mape_max: float | None = None
     percentile_confidence: float = 0.95
     drift_rel_tolerance: float = 0.0
+    # Simulated variants judged and shown but never failing the session (e.g. stock Vidur,
+    # whose known modelling gaps the report exists to show); drift is still enforced.
+    advisory_variants: tuple[str, ...] = ()
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> GateConfig:
@@ -54,6 +57,7 @@ class GateConfig:
         values = dict(data)
         values["metrics"] = _metrics(values.get("metrics", metrics.METRICS))
         values["percentile_rel_error"] = _percentiles(values.get("percentile_rel_error") or {})
+        values["advisory_variants"] = _names(values.get("advisory_variants") or ())
         gate = cls(**values)
         gate.check()
         return gate
@@ -90,7 +94,11 @@ class GateConfig:
     def to_dict(self) -> dict[str, Any]:
         out = {f.name: getattr(self, f.name) for f in fields(self)}
         out["metrics"] = list(self.metrics)
+        out["advisory_variants"] = list(self.advisory_variants)
         return out
+
+    def is_advisory(self, variant: str) -> bool:
+        return variant in self.advisory_variants
 
 
 def marker_problems(kwargs: dict[str, Any]) -> list[str]:
@@ -114,6 +122,14 @@ def marker_problems(kwargs: dict[str, Any]) -> list[str]:
                 f"gst_gate {key}={value!r}; use a number ≥ 0 (or None to switch it off)"
             )
     return problems
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str) or not all(isinstance(v, str) for v in value):
+        raise GateConfigError(
+            f"gate.advisory_variants={value!r}; use a list of variant names, e.g. [stock]"
+        )
+    return tuple(value)
 
 
 def _is_number(value: Any) -> bool:

@@ -22,7 +22,7 @@ from plugin.config import ConfigComposer, ConfigError
 from plugin.gate import FAIL, GateConfig, GateConfigError, marker_problems
 from plugin.report import ComparisonReport, terminal_lines
 from plugin.session import SuiteSession
-from plugin.store import new_run_id
+from plugin.store import new_run_id, plain_test_id
 
 if TYPE_CHECKING:
     from plugin.pairing import Pair
@@ -215,7 +215,9 @@ class ComparisonHooks:
 
     @pytest.hookimpl
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        get_session(self.config).recorder.record(report.nodeid, report.user_properties)
+        get_session(self.config).recorder.record(
+            plain_test_id(report.nodeid), report.user_properties
+        )
 
     @pytest.hookimpl
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
@@ -317,6 +319,12 @@ def get_session(config: pytest.Config) -> SuiteSession:
 def gst_session(pytestconfig: pytest.Config) -> SuiteSession:
     """The suite's session state: run id, config composer, artifact store."""
     return get_session(pytestconfig)
+
+
+@pytest.fixture
+def gst_test_id(request: pytest.FixtureRequest) -> str:
+    """This test's id as a user types it (without xdist's ``@group`` suffix)."""
+    return plain_test_id(request.node.nodeid)
 
 
 @pytest.fixture

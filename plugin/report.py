@@ -47,6 +47,7 @@ class PairResult:
     distances: list[MetricDistance] = field(default_factory=list)
     verdicts: list[MetricVerdict] = field(default_factory=list)
     plots: list[str] = field(default_factory=list)
+    advisory: bool = False
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ def decide(report: ComparisonReport) -> str:
     """The session's verdict: a failed gate, refused pair, drift or error fails it."""
     if report.errors or report.refused or any(d.failed for d in report.drift):
         return FAIL
-    verdicts = [p.verdict for p in report.pairs]
+    verdicts = [p.verdict for p in report.pairs if not (p.advisory and p.verdict == FAIL)]
     if FAIL in verdicts:
         return FAIL
     judged = PASS in verdicts or any(d.status in ("match", "accepted") for d in report.drift)
@@ -105,6 +106,9 @@ def headline(report: ComparisonReport) -> str:
         parts.append(f"{len(report.refused)} refused")
     if report.unpaired:
         parts.append(f"{len(report.unpaired)} unpaired")
+    advisory = sum(p.advisory for p in report.pairs)
+    if advisory:
+        parts.append(f"{advisory} advisory")
     if report.drift:
         statuses = [d.status for d in report.drift]
         parts.append(
@@ -159,7 +163,8 @@ def terminal_lines(report: ComparisonReport) -> list[tuple[str, str | None]]:
     """(text, colour) lines for the terminal writer; one row per pair and metric."""
     lines: list[tuple[str, str | None]] = [(headline(report), COLOURS.get(report.verdict))]
     for pair in report.pairs:
-        lines.append((f"{pair.label}  [gate {pair.gate.get('name', '?')}]", None))
+        advisory = " (advisory: shown, never fails the session)" if pair.advisory else ""
+        lines.append((f"{pair.label}  [gate {pair.gate.get('name', '?')}]{advisory}", None))
         for verdict in pair.verdicts:
             row = f"  {verdict.metric:<9} {verdict.verdict.upper():<11} {verdict_text(verdict)}"
             lines.append((row, COLOURS[verdict.verdict]))
@@ -247,7 +252,12 @@ def _table(header: tuple[str, ...], rows: list[list[str]]) -> list[str]:
 
 def _verdict_table(report: ComparisonReport) -> list[str]:
     rows = [
-        [p.label, v.metric, v.verdict.upper(), verdict_text(v)]
+        [
+            p.label + (" (advisory)" if p.advisory else ""),
+            v.metric,
+            v.verdict.upper(),
+            verdict_text(v),
+        ]
         for p in report.pairs
         for v in p.verdicts
     ]
@@ -292,7 +302,8 @@ def _drift_section(report: ComparisonReport) -> list[str]:
 def _pair_section(pair: PairResult) -> list[str]:
     verdicts = {v.metric: v for v in pair.verdicts}
     rows = [_metric_row(d, verdicts[d.metric]) for d in pair.distances]
-    lines = ["", f"## {pair.label}: {pair.verdict.upper()}", ""]
+    advisory = " (advisory: never fails the session)" if pair.advisory else ""
+    lines = ["", f"## {pair.label}: {pair.verdict.upper()}{advisory}", ""]
     for side in (pair.real, pair.sim):
         lines.append(
             f"- {side.kind}: `{side.test_id or '–'}` from the {side.source} (run `{side.run_id}`, "

@@ -37,6 +37,12 @@ def safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.=-]+", "_", text).strip("_") or "unnamed"
 
 
+def plain_test_id(nodeid: str) -> str:
+    """The test id without the ``@group`` suffix xdist's ``--dist loadgroup`` adds, so reruns
+    and stored artifacts name the test as a user types it."""
+    return re.sub(r"@[^@\[\]/:]+$", "", nodeid)
+
+
 def key_digest(key: tuple[str, ...]) -> str:
     return hashlib.sha256("\x1f".join(key).encode()).hexdigest()[:20]
 

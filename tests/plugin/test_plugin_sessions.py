@@ -41,7 +41,7 @@ def test_a_close_pair_passes_and_writes_the_report(gst_project_x: GstProject):
 
 
 def test_a_far_pair_fails_the_session_with_the_summary_printed(gst_project_x: GstProject):
-    gst_project_x.write_tests(REAL, {**FAR, "variant": "stock"})
+    gst_project_x.write_tests(REAL, {**FAR, "variant": "corrected"})
     result = gst_project_x.run()
     result.assert_outcomes(passed=2)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
@@ -53,6 +53,21 @@ def test_a_far_pair_fails_the_session_with_the_summary_printed(gst_project_x: Gs
         ]
     )
     assert gst_project_x.comparison()["verdict"] == "fail"
+
+
+def test_an_advisory_variant_is_shown_but_does_not_fail_until_enforced(gst_project_x: GstProject):
+    gst_project_x.write_tests(REAL, {**FAR, "variant": "stock"})
+    result = gst_project_x.run()
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(
+        [
+            "*sim=stock  [[]gate default[]] (advisory: shown, never fails the session)",
+            "  ttft *FAIL*",
+        ]
+    )
+    assert gst_project_x.comparison()["pairs"][0]["advisory"] is True
+    enforced = gst_project_x.run("--gst-set", "gate.advisory_variants=[]")
+    assert enforced.ret == pytest.ExitCode.TESTS_FAILED
 
 
 def test_too_few_samples_are_not_judged_and_do_not_fail(gst_project_x: GstProject):
