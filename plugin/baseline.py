@@ -16,6 +16,10 @@ from plugin.pairing import describe
 from plugin.store import safe_name
 
 MATCH, DRIFT, NO_BASELINE, ACCEPTED = "match", "drift", "no baseline", "accepted"
+OTHER_INPUTS = "other inputs"
+# An artifact may declare, in ``meta.extra``, a digest of everything its result depends on
+# besides the code under test (for a simulation: profile, lengths, scheduler, switches).
+INPUTS_DIGEST = "inputs_digest"
 TIMING_FIELDS: tuple[str, ...] = (
     "arrived_at_ns",
     "scheduled_at_ns",
@@ -111,6 +115,11 @@ def differences(new: Artifact, base: Artifact, rel_tolerance: float) -> list[str
     return found
 
 
+def _inputs_differ(new: Artifact, base: Artifact) -> bool:
+    new_digest, base_digest = new.meta.extra.get(INPUTS_DIGEST), base.meta.extra.get(INPUTS_DIGEST)
+    return bool(new_digest and base_digest and new_digest != base_digest)
+
+
 def check_drift(
     artifact: Artifact,
     folder: BaselineFolder,
@@ -126,6 +135,9 @@ def check_drift(
     baseline = folder.load(artifact)
     if baseline is None:
         return DriftResult(label, NO_BASELINE, path, test_id)
+    if _inputs_differ(artifact, baseline):
+        note = "the baseline was made from other inputs (profile, lengths or settings): not drift"
+        return DriftResult(label, OTHER_INPUTS, path, test_id, (note,))
     found = differences(artifact, baseline, rel_tolerance)
     status = DRIFT if found else MATCH
     return DriftResult(label, status, path, test_id, tuple(found[:SHOWN_DIFFERENCES]), len(found))

@@ -181,11 +181,15 @@ def drift_line(drift: DriftResult) -> str:
     text = f"drift {drift.label}: {drift.status.upper()} (baseline {drift.baseline})"
     if drift.failed:
         text += f", {drift.n_differences} difference(s): " + "; ".join(drift.differences)
+    elif drift.differences:
+        text += ": " + "; ".join(drift.differences)
     return text
 
 
 def drift_colour(drift: DriftResult) -> str:
-    return {"drift": "red", "no baseline": "yellow"}.get(drift.status, "green")
+    return {"drift": "red", "no baseline": "yellow", "other inputs": "yellow"}.get(
+        drift.status, "green"
+    )
 
 
 def next_steps(report: ComparisonReport) -> list[str]:

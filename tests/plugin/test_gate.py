@@ -159,6 +159,20 @@ def test_drift_is_exact_by_default_and_ignores_provenance(tmp_path):
     assert baseline.check_drift(moved, folder, 0.01, accept=False).status == "match"
 
 
+def test_a_baseline_made_from_other_inputs_is_not_drift(tmp_path):
+    from dataclasses import replace
+
+    folder = baseline.BaselineFolder(tmp_path)
+    made = make_artifact("sim", variant="stock")
+    folder.accept(replace(made, meta=replace(made.meta, extra={"inputs_digest": "profile-a"})))
+    moved = make_artifact("sim", variant="stock", scale=1.2)
+    other = replace(moved, meta=replace(moved.meta, extra={"inputs_digest": "profile-b"}))
+    result = baseline.check_drift(other, folder, 0.0, accept=False)
+    assert (result.status, result.failed) == ("other inputs", False)
+    same = replace(moved, meta=replace(moved.meta, extra={"inputs_digest": "profile-a"}))
+    assert baseline.check_drift(same, folder, 0.0, accept=False).failed
+
+
 def test_drift_reports_changed_request_ids(tmp_path):
     folder = baseline.BaselineFolder(tmp_path)
     folder.accept(make_artifact("sim", n=4))

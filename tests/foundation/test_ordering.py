@@ -1,0 +1,84 @@
+"""Profile, real and sim tests run in that order whatever the file order, the selection or
+the number of xdist workers; each hardware's chain stays on one worker."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PHASES = {"profile": 1, "real": 2, "sim": 3}
+
+LOGGING_TEST = """
+import os
+import pytest
+
+@pytest.mark.{phase}
+def test_{phase}({fixtures}):
+    with open(os.environ["ORDER_LOG"], "a") as log:
+        log.write(f"{phase} {{hardware}} {{os.environ.get('PYTEST_XDIST_WORKER', 'main')}}\\n")
+"""
+
+
+@pytest.fixture
+def chain(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    monkeypatch.setenv("ORDER_LOG", str(pytester.path / "order.log"))
+    pytester.makeconftest('pytest_plugins = ["plugin.pytest_plugin", "fixtures.pytest_fixtures"]')
+    pytester.makeini(f"[pytest]\ngst_config_dir = {ROOT / 'configs'}\n")
+    # File order is the reverse of the run order on purpose.
+    for name, phase, fixtures in (
+        ("test_a_sim", "sim", "hardware, workload, backend"),
+        ("test_b_real", "real", "hardware, workload, backend"),
+        ("test_c_profile", "profile", "hardware"),
+    ):
+        pytester.makepyfile(**{name: LOGGING_TEST.format(phase=phase, fixtures=fixtures)})
+    return pytester
+
+
+def runs(pytester: pytest.Pytester) -> dict[str, list[tuple[int, str]]]:
+    by_hardware: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for line in (pytester.path / "order.log").read_text().splitlines():
+        phase, hardware, worker = line.split()
+        by_hardware[hardware].append((PHASES[phase], worker))
+    return by_hardware
+
+
+@pytest.mark.parametrize(
+    "args",
+    [[], ["-n", "0"], ["-n", "2"], ["-n", "2", "-k", "real or sim"], ["-m", "cpu"]],
+    ids=["plain", "n0", "n2", "n2-k", "marker"],
+)
+def test_profile_then_real_then_sim_on_one_worker_per_hardware(chain, args):
+    result = chain.runpytest_subprocess("-p", "no:cacheprovider", "--gst-out", "out", *args)
+    assert result.ret == pytest.ExitCode.OK
+    by_hardware = runs(chain)
+    assert by_hardware
+    for hardware, order in by_hardware.items():
+        phases = [phase for phase, _ in order]
+        assert phases == sorted(phases), f"{hardware}: ran {phases}"
+        assert len({worker for _, worker in order}) == 1, f"{hardware} was split: {order}"
+
+
+def test_a_single_test_id_runs_alone(chain):
+    test_id = "test_a_sim.py::test_sim[tiny-serial-cpu]"
+    result = chain.runpytest_subprocess("-p", "no:cacheprovider", "--gst-out", "out", test_id)
+    result.assert_outcomes(passed=1)
+    assert runs(chain) == {"cpu": [(3, "main")]}
+
+
+@pytest.mark.parametrize(
+    ("nodeid", "group"),
+    [
+        ("benchmarks/test_sim.py::test_sim[tiny-serial-stock-cpu]", "gst-cpu"),
+        ("benchmarks/test_profile.py::test_profile[a100]", "gst-a100"),
+        ("tests/x.py::test_y[3-cpu-ish]", None),
+        ("tests/x.py::test_y", None),
+    ],
+)
+def test_a_chain_is_named_by_the_hardware_in_its_id(nodeid, group):
+    from fixtures.ordering import chain_group
+
+    assert chain_group(nodeid, ["cpu", "a100"]) == group
