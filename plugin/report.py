@@ -79,9 +79,11 @@ class ComparisonReport:
         return self.verdict == FAIL
 
     def counts(self) -> dict[str, int]:
+        """Verdicts of the enforced pairs; advisory pairs are counted apart (headline)."""
         found = {PASS: 0, FAIL: 0, NOT_JUDGED: 0}
         for pair in self.pairs:
-            found[pair.verdict] += 1
+            if not pair.advisory:
+                found[pair.verdict] += 1
         return found
 
 
@@ -106,9 +108,11 @@ def headline(report: ComparisonReport) -> str:
         parts.append(f"{len(report.refused)} refused")
     if report.unpaired:
         parts.append(f"{len(report.unpaired)} unpaired")
-    advisory = sum(p.advisory for p in report.pairs)
+    advisory = [p.verdict for p in report.pairs if p.advisory]
     if advisory:
-        parts.append(f"{advisory} advisory")
+        parts.append(
+            f"{len(advisory)} advisory ({advisory.count(PASS)} pass, {advisory.count(FAIL)} fail)"
+        )
     if report.drift:
         statuses = [d.status for d in report.drift]
         parts.append(
