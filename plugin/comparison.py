@@ -229,7 +229,10 @@ def _artifact_provenance(pairs: list[Pair], sides: list[Side]) -> list[dict[str,
 
 def _commands(report: ComparisonReport, sides: list[Side], args: list[str]) -> tuple[str, str]:
     failed = [
-        t for p in report.pairs if p.verdict == "fail" for t in (p.real.test_id, p.sim.test_id)
+        t
+        for p in report.pairs
+        if p.verdict == "fail" and not p.advisory
+        for t in (p.real.test_id, p.sim.test_id)
     ]
     failed += [t for f in report.refused for t in f.test_ids]
     failed += [d.test_id for d in report.drift if d.failed]
