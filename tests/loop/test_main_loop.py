@@ -1,0 +1,76 @@
+"""The main job's whole loop in real pytest sessions, with the tiny Qwen3 on this CPU:
+profile → real → sim → comparison → report, the order it runs in whatever the file order or
+the number of workers, and when a profile is made again or reused."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PLUGINS = [
+    "plugin.pytest_plugin",
+    "fixtures.pytest_fixtures",
+    "fixtures.real_fixtures",
+    "fixtures.sim_fixtures",
+]
+TINY = ("model=qwen3-tiny", "hardware.dtype=float32", "workload.arrival.rate=50")
+
+
+@pytest.fixture
+def loop(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    pytester.makeconftest(f"pytest_plugins = {PLUGINS!r}")
+    pytester.makeini(
+        f"[pytest]\ngst_config_dir = {ROOT / 'configs'}\n"
+        f"gst_baseline_dir = {pytester.path / 'baselines'}\ngst_report_plots = false\n"
+    )
+    # Reverse file order on purpose: the suite, not the files, decides what runs first.
+    for name in ("test_sim", "test_real", "test_profile"):
+        text = (ROOT / "benchmarks" / f"{name}.py").read_text()
+        pytester.makepyfile(**{f"{name.replace('test_', 'test_0')}": text})
+    return pytester
+
+
+def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    overrides = [arg for value in TINY for arg in ("--gst-set", value)]
+    out = ["--gst-out", str(pytester.path / "out"), "-p", "no:cacheprovider", "-v"]
+    return pytester.runpytest_subprocess(*overrides, *out, *args, timeout=300)
+
+
+def profile_made_at(pytester: pytest.Pytester) -> str:
+    (meta,) = (pytester.path / "out" / "profiles").glob("cpu/qwen3-tiny/float32/*/profile.json")
+    return json.loads(meta.read_text())["made"]["started_at"]
+
+
+def latest_comparison(pytester: pytest.Pytester) -> dict:
+    return json.loads((pytester.path / "out" / "reports" / "latest" / "comparison.json").read_text())
+
+
+@pytest.mark.parametrize("xdist", [[], ["-n", "2"]], ids=["plain", "n2"])
+def test_one_session_profiles_runs_simulates_and_compares(loop, xdist):
+    result = run(loop, "-m", "cpu", *xdist)
+    result.assert_outcomes(passed=7)
+    order = [
+        line.split("::")[0].split()[-1]
+        for line in result.outlines
+        if "PASSED" in line and "::" in line
+    ]
+    assert order == sorted(order, key=["test_0profile.py", "test_0real.py", "test_0sim.py"].index)
+    comparison = latest_comparison(loop)
+    assert len(comparison["pairs"]) == 4
+    assert {p["real"]["source"] for p in comparison["pairs"]} == {"session"}
+    variants = sorted((p["key"]["backend"], p["advisory"]) for p in comparison["pairs"])
+    assert variants == [("continuous", False), ("continuous", True), ("serial", False), ("serial", True)]
+    result.stdout.fnmatch_lines(["*= gpu-simulate-test: *", "report: *report.md"])
+
+
+def test_the_cpu_profile_is_made_again_beside_real_runs_and_reused_for_sims_alone(loop):
+    run(loop, "-m", "cpu").assert_outcomes(passed=7)
+    first = profile_made_at(loop)
+    run(loop, "-m", "sim and cpu").assert_outcomes(passed=4)
+    assert profile_made_at(loop) == first
+    run(loop, "-m", "real or profile", "-k", "cpu").assert_outcomes(passed=3)
+    assert profile_made_at(loop) != first
