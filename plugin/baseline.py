@@ -40,10 +40,14 @@ class DriftResult:
     test_id: str = ""
     differences: tuple[str, ...] = ()
     n_differences: int = 0
+    required: bool = False
 
     @property
     def failed(self) -> bool:
-        return self.status == DRIFT
+        """Drift fails; so does a missing or incomparable baseline where one is required."""
+        return self.status == DRIFT or (
+            self.required and self.status in (NO_BASELINE, OTHER_INPUTS)
+        )
 
 
 @dataclass
@@ -126,6 +130,7 @@ def check_drift(
     rel_tolerance: float,
     accept: bool,
     test_id: str = "",
+    required: bool = False,
 ) -> DriftResult:
     label = f"{describe(artifact.meta)} · sim={artifact.meta.variant}"
     path = str(folder.path_for(artifact))
@@ -134,10 +139,11 @@ def check_drift(
         return DriftResult(label, ACCEPTED, path, test_id)
     baseline = folder.load(artifact)
     if baseline is None:
-        return DriftResult(label, NO_BASELINE, path, test_id)
+        return DriftResult(label, NO_BASELINE, path, test_id, required=required)
     if _inputs_differ(artifact, baseline):
         note = "the baseline was made from other inputs (profile, lengths or settings): not drift"
-        return DriftResult(label, OTHER_INPUTS, path, test_id, (note,))
+        return DriftResult(label, OTHER_INPUTS, path, test_id, (note,), required=required)
     found = differences(artifact, baseline, rel_tolerance)
     status = DRIFT if found else MATCH
-    return DriftResult(label, status, path, test_id, tuple(found[:SHOWN_DIFFERENCES]), len(found))
+    shown = tuple(found[:SHOWN_DIFFERENCES])
+    return DriftResult(label, status, path, test_id, shown, len(found), required)

@@ -198,6 +198,7 @@ def _drift(sides: list[Side], settings: Settings, report: ComparisonReport) -> l
                     gate.drift_rel_tolerance,
                     settings.accept_baseline,
                     side.test_id,
+                    required=gate.drift_require_baseline,
                 )
             )
         except Exception as exc:

@@ -44,6 +44,9 @@ class GateConfig:
     mape_max: float | None = None
     percentile_confidence: float = 0.95
     drift_rel_tolerance: float = 0.0
+    # Fail when a simulated artifact has no comparable baseline (the CI drift gate: a missing
+    # or replaced baseline must not turn the gate into a no-op).
+    drift_require_baseline: bool = False
     # Simulated variants judged and shown but never failing the session (e.g. stock Vidur,
     # whose known modelling gaps the report exists to show); drift is still enforced.
     advisory_variants: tuple[str, ...] = ()

@@ -191,9 +191,9 @@ def drift_line(drift: DriftResult) -> str:
 
 
 def drift_colour(drift: DriftResult) -> str:
-    return {"drift": "red", "no baseline": "yellow", "other inputs": "yellow"}.get(
-        drift.status, "green"
-    )
+    if drift.failed:
+        return "red"
+    return {"no baseline": "yellow", "other inputs": "yellow"}.get(drift.status, "green")
 
 
 def next_steps(report: ComparisonReport) -> list[str]:

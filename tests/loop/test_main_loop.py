@@ -46,7 +46,8 @@ def profile_made_at(pytester: pytest.Pytester) -> str:
 
 
 def latest_comparison(pytester: pytest.Pytester) -> dict:
-    return json.loads((pytester.path / "out" / "reports" / "latest" / "comparison.json").read_text())
+    latest = pytester.path / "out" / "reports" / "latest"
+    return json.loads((latest / "comparison.json").read_text())
 
 
 @pytest.mark.parametrize("xdist", [[], ["-n", "2"]], ids=["plain", "n2"])
@@ -63,7 +64,8 @@ def test_one_session_profiles_runs_simulates_and_compares(loop, xdist):
     assert len(comparison["pairs"]) == 4
     assert {p["real"]["source"] for p in comparison["pairs"]} == {"session"}
     variants = sorted((p["key"]["backend"], p["advisory"]) for p in comparison["pairs"])
-    assert variants == [("continuous", False), ("continuous", True), ("serial", False), ("serial", True)]
+    expected = [("continuous", False), ("continuous", True), ("serial", False), ("serial", True)]
+    assert variants == expected
     result.stdout.fnmatch_lines(["*= gpu-simulate-test: *", "report: *report.md"])
 
 

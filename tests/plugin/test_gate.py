@@ -171,6 +171,14 @@ def test_a_baseline_made_from_other_inputs_is_not_drift(tmp_path):
     assert (result.status, result.failed) == ("other inputs", False)
     same = replace(moved, meta=replace(moved.meta, extra={"inputs_digest": "profile-a"}))
     assert baseline.check_drift(same, folder, 0.0, accept=False).failed
+    assert baseline.check_drift(other, folder, 0.0, accept=False, required=True).failed
+
+
+def test_a_required_baseline_that_is_missing_fails(tmp_path):
+    folder = baseline.BaselineFolder(tmp_path)
+    artifact = make_artifact("sim", variant="stock")
+    assert not baseline.check_drift(artifact, folder, 0.0, accept=False).failed
+    assert baseline.check_drift(artifact, folder, 0.0, accept=False, required=True).failed
 
 
 def test_drift_reports_changed_request_ids(tmp_path):
