@@ -180,7 +180,10 @@ def load_artifact(path: Path) -> Artifact:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ArtifactError(f"{path}: no such artifact") from None
+        raise ArtifactError(
+            f"{path}: no such artifact; rerun the test that writes it (a stale entry in the "
+            "store's index/ folder can point here: delete that entry)"
+        ) from None
     except json.JSONDecodeError as exc:
         raise ArtifactError(
             f"{path}: truncated or corrupt artifact ({exc.msg} at line {exc.lineno}); "

@@ -10,6 +10,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from plugin import metrics
 from plugin.artifacts import ArtifactError, load_artifact
 from plugin.baseline import DRIFT, NO_BASELINE, BaselineFolder, DriftResult, check_drift
 from plugin.distance import MetricDistance, compare_metric
-from plugin.gate import GateConfig, combine, judge
+from plugin.gate import FAIL, GateConfig, combine, judge
 from plugin.pairing import SESSION, Pair, Pairer, Side
 from plugin.report import ComparisonReport, Finding, PairResult, SideInfo, decide, write
 from plugin.store import ArtifactStore
@@ -84,6 +85,11 @@ class Settings:
     def report_dir(self) -> Path:
         return self.reports_root / self.run_id
 
+    @cached_property
+    def gate(self) -> GateConfig:
+        """The session's gate, parsed once (an invalid one raises on every use)."""
+        return GateConfig.from_dict(self.base_gate)
+
 
 def default_thresholds(base_gate: dict[str, Any], pair: Pair) -> dict[str, Any]:
     """The session's gate with the pair's ``gst_gate`` marker overrides applied."""
@@ -113,9 +119,7 @@ def compare_session(
             report.pairs.append(_judge_pair(pair, settings, extensions))
         except Exception as exc:
             report.errors.append(f"{pair.label}: comparison failed: {type(exc).__name__}: {exc}")
-    report.refused = [
-        Finding(r.label, r.reason, tuple(Pair(r.real, r.sim).test_ids)) for r in pairing.refused
-    ]
+    report.refused = [Finding(r.label, r.reason, tuple(r.test_ids)) for r in pairing.refused]
     report.unpaired = [Finding(u.label, u.hint, (u.side.test_id,)) for u in pairing.unpaired]
     report.notes += pairing.notes
     report.drift = _drift(sides, settings, report)
@@ -127,7 +131,10 @@ def compare_session(
     try:
         write(report, settings.report_dir)
     except OSError as exc:
-        report.errors.append(f"cannot write the report into {settings.report_dir}: {exc}")
+        report.errors.append(
+            f"cannot write the report into {settings.report_dir}: {exc}; "
+            "give a writable folder with --gst-report-dir"
+        )
         report.verdict = decide(report)
     return report
 
@@ -190,7 +197,7 @@ def _drift(sides: list[Side], settings: Settings, report: ComparisonReport) -> l
         if side.meta.kind != "sim" or side.source != SESSION:
             continue
         try:
-            gate = GateConfig.from_dict(settings.base_gate).with_overrides(side.gate_overrides)
+            gate = settings.gate.with_overrides(side.gate_overrides)
             results.append(
                 check_drift(
                     side.artifact,
@@ -232,7 +239,7 @@ def _commands(report: ComparisonReport, sides: list[Side], args: list[str]) -> t
     failed = [
         t
         for p in report.pairs
-        if p.verdict == "fail" and not p.advisory
+        if p.verdict == FAIL and not p.advisory
         for t in (p.real.test_id, p.sim.test_id)
     ]
     failed += [t for f in report.refused for t in f.test_ids]

@@ -8,10 +8,11 @@ written out here.
 
 from __future__ import annotations
 
+import inspect
 import math
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from plugin import metrics
 from plugin.artifacts import Artifact
@@ -98,8 +99,6 @@ def ks(real: Sequence[float], sim: Sequence[float]) -> tuple[float, float]:
 
 def anderson(real: Sequence[float], sim: Sequence[float]) -> AndersonResult:
     """k-sample Anderson–Darling; scipy caps its p-value to [0.001, 0.25] and says so."""
-    import inspect
-
     from scipy.stats import anderson_ksamp
 
     if len(set(real) | set(sim)) < 2:
@@ -266,20 +265,13 @@ def compare_metric(
     metric: str, real: Artifact, sim: Artifact, confidence: float = DEFAULT_CONFIDENCE
 ) -> MetricDistance:
     """Distances of ``metric`` between two artifacts, with request-paired errors where defined."""
-    distance = compare_samples(
-        metric, metrics.values(real, metric), metrics.values(sim, metric), confidence
-    )
+    real_values = metrics.values(real, metric)
+    distance = compare_samples(metric, real_values, metrics.values(sim, metric), confidence)
     if not distance.available and metric == "itl":
-        side = "real" if not metrics.values(real, metric) else "simulated"
+        side = "real" if not real_values else "simulated"
         note = f"not available: the {side} artifact has no per-token times"
-        return MetricDistance(metric, distance.n_real, distance.n_sim, available=False, note=note)
+        return replace(distance, note=note)
     if not distance.available or metric not in metrics.PER_REQUEST_METRICS:
         return distance
     paired = paired_error(metrics.per_request(real, metric), metrics.per_request(sim, metric))
-    return _replace(distance, paired=paired)
-
-
-def _replace(distance: MetricDistance, **changes: object) -> MetricDistance:
-    from dataclasses import replace
-
-    return replace(distance, **changes)
+    return replace(distance, paired=paired)

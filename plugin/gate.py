@@ -222,14 +222,7 @@ def _optional_checks(distance: MetricDistance, gate: GateConfig) -> list[Check]:
     checks = []
     smallest = min(distance.n_real, distance.n_sim)
     if gate.ks_pvalue_min is not None:
-        if smallest < gate.ks_min_samples:
-            note = f"n={smallest} < ks_min_samples {gate.ks_min_samples}"
-            checks.append(Check("ks_p", NOT_JUDGED, limit=gate.ks_pvalue_min, note=note))
-        else:
-            passed = distance.ks_pvalue is not None and distance.ks_pvalue >= gate.ks_pvalue_min
-            checks.append(
-                Check("ks_p", PASS if passed else FAIL, distance.ks_pvalue, gate.ks_pvalue_min)
-            )
+        checks.append(_ks_check(distance, gate, smallest))
     if gate.mean_rel_error is not None:
         checks.append(
             _error_check("mean", distance.mean_rel_error, gate.mean_rel_error, smallest, gate)
@@ -242,6 +235,15 @@ def _optional_checks(distance: MetricDistance, gate: GateConfig) -> list[Check]:
             )
         )
     return checks
+
+
+def _ks_check(distance: MetricDistance, gate: GateConfig, n: int) -> Check:
+    limit, pvalue = gate.ks_pvalue_min, distance.ks_pvalue
+    if n < gate.ks_min_samples:
+        note = f"n={n} < ks_min_samples {gate.ks_min_samples}"
+        return Check("ks_p", NOT_JUDGED, limit=limit, note=note)
+    passed = pvalue is not None and limit is not None and pvalue >= limit
+    return Check("ks_p", PASS if passed else FAIL, pvalue, limit)
 
 
 def _error_check(name: str, value: float | None, limit: float, n: int, gate: GateConfig) -> Check:

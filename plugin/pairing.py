@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from plugin.artifacts import Artifact, ArtifactError, RunMeta
-from plugin.store import ArtifactStore
+from plugin.artifacts import Artifact, ArtifactError, RunMeta, load_artifact
+from plugin.store import ArtifactStore, IndexEntry
 
 SESSION, STORE = "session", "store"
 
@@ -65,14 +65,10 @@ class Pair:
 
 
 @dataclass(frozen=True)
-class Refusal:
-    real: Side
-    sim: Side
-    reason: str
+class Refusal(Pair):
+    """A real and a simulated side that ran different requests: shown, never compared."""
 
-    @property
-    def label(self) -> str:
-        return Pair(self.real, self.sim).label
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -158,22 +154,26 @@ class Pairer:
     def _from_store(self, kind: str, present: Side) -> list[Side]:
         """The latest stored artifacts of ``kind``: same pair key, else same workload name."""
         try:
+            entries = self.store.entries(kind)
             found = self.store.latest(kind, present.meta.pair_key)
-            if not found:
-                found = self._same_workload_name(kind, present.meta)
+            found = found or self._same_workload_name(entries, present.meta)
         except (ArtifactError, OSError, ValueError, KeyError) as exc:
             self.result.notes.append(
-                f"store {self.store.root}: cannot read the {kind} index ({exc})"
+                f"store {self.store.root}: cannot read the {kind} index ({exc}); delete "
+                f"{self.store.root / 'index' / kind} and rerun the {kind} tests to rebuild it"
             )
             return []
-        return [Side(a, self._stored_path(a), STORE, a.meta.test_id) for a in found]
+        paths = {entry.key: entry.path for entry in entries}
+        return [
+            Side(a, paths.get(a.meta.index_key, self.store.root), STORE, a.meta.test_id)
+            for a in found
+        ]
 
-    def _same_workload_name(self, kind: str, meta: RunMeta) -> list[Artifact]:
+    @staticmethod
+    def _same_workload_name(entries: list[IndexEntry], meta: RunMeta) -> list[Artifact]:
         """Artifacts of another workload version, so the pair is refused rather than missed."""
-        from plugin.artifacts import load_artifact
-
         newest: dict[str, Artifact] = {}
-        for entry in self.store.entries(kind):
+        for entry in entries:
             if tuple(entry.key[2:5]) != (meta.model, meta.hardware, meta.backend):
                 continue
             candidate = load_artifact(entry.path)
@@ -183,12 +183,6 @@ class Pairer:
             if variant not in newest or newest[variant].meta.started_at < candidate.meta.started_at:
                 newest[variant] = candidate
         return list(newest.values())
-
-    def _stored_path(self, artifact: Artifact) -> Path:
-        for entry in self.store.entries(artifact.meta.kind):
-            if entry.key == artifact.meta.index_key:
-                return entry.path
-        return self.store.root
 
     def _hint(self, side: Side) -> str:
         other = "sim" if side.meta.kind == "real" else "real"

@@ -25,23 +25,19 @@ def plot_pair(real: Artifact, sim: Artifact, folder: Path, label: str) -> list[P
 
     matplotlib.use("Agg")
     stem = safe_name(label)
-    sample_metrics = [
-        m for m in metrics.METRICS if metrics.values(real, m) and metrics.values(sim, m)
-    ]
-    paired_metrics = [m for m in metrics.PER_REQUEST_METRICS if m in sample_metrics]
+    samples = {m: (metrics.values(real, m), metrics.values(sim, m)) for m in metrics.METRICS}
+    sample_metrics = [m for m in metrics.METRICS if all(samples[m])]
+    paired = {
+        m: (metrics.per_request(real, m), metrics.per_request(sim, m))
+        for m in metrics.PER_REQUEST_METRICS
+        if m in sample_metrics
+    }
+    prompts = {r.id: r.num_prompt_tokens for r in real.requests}
     figures: list[tuple[str, list[str], Callable[[Any, str], None]]] = [
-        (
-            "cdf",
-            sample_metrics,
-            lambda ax, m: _cdf(ax, metrics.values(real, m), metrics.values(sim, m)),
-        ),
-        (
-            "qq",
-            sample_metrics,
-            lambda ax, m: _qq(ax, metrics.values(real, m), metrics.values(sim, m)),
-        ),
-        ("scatter", paired_metrics, lambda ax, m: _scatter(ax, real, sim, m)),
-        ("error_vs_prompt", paired_metrics, lambda ax, m: _error_vs_prompt(ax, real, sim, m)),
+        ("cdf", sample_metrics, lambda ax, m: _cdf(ax, *samples[m])),
+        ("qq", sample_metrics, lambda ax, m: _qq(ax, *samples[m])),
+        ("scatter", list(paired), lambda ax, m: _scatter(ax, *paired[m])),
+        ("error_vs_prompt", list(paired), lambda ax, m: _error_vs_prompt(ax, *paired[m], prompts)),
     ]
     return [
         _figure(folder / f"{stem}.{name}.png", f"{label}: {name}", names, draw)
@@ -82,34 +78,31 @@ def _qq(ax: Any, real: list[float], sim: list[float]) -> None:
     quantiles = [100 * (i + 0.5) / QQ_POINTS for i in range(QQ_POINTS)]
     xs = [metrics.percentile(real, q) for q in quantiles]
     ys = [metrics.percentile(sim, q) for q in quantiles]
-    _identity(ax, xs + ys)
-    ax.plot(xs, ys, ".", markersize=3)
+    _sim_against_real(ax, xs, ys, markersize=3)
+
+
+def _scatter(ax: Any, real: dict[int, float], sim: dict[int, float]) -> None:
+    ids = sorted(real.keys() & sim.keys())
+    _sim_against_real(ax, [real[i] for i in ids], [sim[i] for i in ids], markersize=4)
+
+
+def _sim_against_real(ax: Any, xs: list[float], ys: list[float], markersize: int) -> None:
+    """Points of sim against real ms, over the y = x line that a perfect simulator lies on."""
+    values = xs + ys
+    if values:
+        low, high = min(values), max(values)
+        ax.plot([low, high], [low, high], color="grey", linewidth=0.8, label="y = x")
+    ax.plot(xs, ys, ".", markersize=markersize)
     ax.set_xlabel("real ms", fontsize=7)
     ax.set_ylabel("sim ms", fontsize=7)
 
 
-def _scatter(ax: Any, real: Artifact, sim: Artifact, metric: str) -> None:
-    real_values, sim_values = metrics.per_request(real, metric), metrics.per_request(sim, metric)
-    ids = sorted(real_values.keys() & sim_values.keys())
-    xs, ys = [real_values[i] for i in ids], [sim_values[i] for i in ids]
-    _identity(ax, xs + ys)
-    ax.plot(xs, ys, ".", markersize=4)
-    ax.set_xlabel("real ms", fontsize=7)
-    ax.set_ylabel("sim ms", fontsize=7)
-
-
-def _error_vs_prompt(ax: Any, real: Artifact, sim: Artifact, metric: str) -> None:
-    real_values, sim_values = metrics.per_request(real, metric), metrics.per_request(sim, metric)
-    prompts = {r.id: r.num_prompt_tokens for r in real.requests}
-    ids = [i for i in sorted(real_values.keys() & sim_values.keys()) if real_values[i]]
-    errors = [(sim_values[i] - real_values[i]) / real_values[i] for i in ids]
+def _error_vs_prompt(
+    ax: Any, real: dict[int, float], sim: dict[int, float], prompts: dict[int, int]
+) -> None:
+    ids = [i for i in sorted(real.keys() & sim.keys()) if real[i]]
+    errors = [(sim[i] - real[i]) / real[i] for i in ids]
     ax.axhline(0.0, color="grey", linewidth=0.8)
     ax.plot([prompts[i] for i in ids], errors, ".", markersize=4)
     ax.set_xlabel("prompt tokens", fontsize=7)
     ax.set_ylabel("(sim − real) / real", fontsize=7)
-
-
-def _identity(ax: Any, values: list[float]) -> None:
-    if values:
-        low, high = min(values), max(values)
-        ax.plot([low, high], [low, high], color="grey", linewidth=0.8, label="y = x")

@@ -20,7 +20,7 @@ from plugin.comparison import (
 )
 from plugin.config import ConfigComposer, ConfigError
 from plugin.gate import FAIL, GateConfig, GateConfigError, marker_problems
-from plugin.report import ComparisonReport, terminal_lines
+from plugin.report import COLOURS, ComparisonReport, terminal_lines
 from plugin.session import SuiteSession
 from plugin.store import new_run_id, plain_test_id
 
@@ -168,7 +168,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         suite.start(list(session.config.invocation_params.args))
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         overrides = _gate_marker(item)
         if overrides:
@@ -296,7 +296,7 @@ def _extensions(config: pytest.Config) -> Extensions:
 
 
 def _render(terminalreporter: pytest.TerminalReporter, report: ComparisonReport) -> None:
-    colour = {"pass": "green", "fail": "red"}.get(report.verdict, "yellow")
+    colour = COLOURS.get(report.verdict, "yellow")
     title = f"gpu-simulate-test: {report.verdict.upper()}"
     terminalreporter.write_sep("=", title, **{colour: True, "bold": True})
     for text, line_colour in terminal_lines(report):

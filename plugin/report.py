@@ -328,7 +328,14 @@ def _pair_section(pair: PairResult) -> list[str]:
 
 def _metric_row(d: MetricDistance, verdict: MetricVerdict) -> list[str]:
     if not d.available:
-        return [d.metric, verdict.verdict.upper(), str(d.n_real), str(d.n_sim), *["–"] * 11, d.note]
+        return [
+            d.metric,
+            verdict.verdict.upper(),
+            str(d.n_real),
+            str(d.n_sim),
+            *["–"] * (len(PAIR_COLUMNS) - 5),
+            d.note,
+        ]
     p50 = d.percentile(50)
     ad = d.anderson
     ad_text = "–" if ad is None or ad.statistic is None else f"{ad.statistic:.3g} ({ad.pvalue:.3g})"

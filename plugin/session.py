@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from plugin import provenance
-from plugin.artifacts import Artifact
+from plugin.artifacts import Artifact, write_atomic
 from plugin.comparison import Recorder
 from plugin.config import ConfigComposer, to_yaml
 from plugin.store import ArtifactStore
@@ -24,7 +24,6 @@ class SuiteSession:
     workload_names: list[str]
     is_controller: bool = True
     started_at: str = field(default_factory=provenance.utc_now)
-    saved: list[Path] = field(default_factory=list)
     recorder: Recorder = field(default_factory=Recorder)
 
     @property
@@ -56,9 +55,7 @@ class SuiteSession:
                 "host": provenance.host(),
             },
         )
-        (self.run_dir / "config.yaml").write_text(to_yaml(self.base_config()), encoding="utf-8")
+        write_atomic(self.run_dir / "config.yaml", to_yaml(self.base_config()))
 
     def save_artifact(self, artifact: Artifact) -> Path:
-        path = self.store.save(artifact)
-        self.saved.append(path)
-        return path
+        return self.store.save(artifact)

@@ -50,7 +50,8 @@ def parse_args() -> argparse.Namespace:
 def wait_quiet(args: argparse.Namespace, label: str) -> None:
     if args.quiet_below is not None:
         busy = wait_for_quiet(args.quiet_below, args.quiet_timeout)
-        print(f"{label}: machine busy cores before it: {busy:.2f}", flush=True)
+        shown = "unknown (no /proc/stat)" if busy is None else f"{busy:.2f}"
+        print(f"{label}: machine busy cores before it: {shown}", flush=True)
 
 
 def p50s(run: RealRun) -> dict[str, float]:
@@ -89,10 +90,10 @@ def main() -> None:
                 wait_quiet(args, f"{backend} run {i}")
                 test_id = f"real_repeat[{args.workload}-{backend}-{i}]"
                 runs.append(harness.run(run_id=run_id, test_id=test_id))
-        report(backend, cfg, runs, store)
+        report(backend, runs, store)
 
 
-def report(backend: str, cfg: dict, runs: list[RealRun], store: ArtifactStore) -> None:
+def report(backend: str, runs: list[RealRun], store: ArtifactStore) -> None:
     meta = runs[0].artifact.meta
     print(f"\n{backend}: {meta.model} {meta.dtype} on {meta.device_name}, {meta.workload_name}")
     for i, run in enumerate(runs):

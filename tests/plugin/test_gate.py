@@ -160,8 +160,6 @@ def test_drift_is_exact_by_default_and_ignores_provenance(tmp_path):
 
 
 def test_a_baseline_made_from_other_inputs_is_not_drift(tmp_path):
-    from dataclasses import replace
-
     folder = baseline.BaselineFolder(tmp_path)
     made = make_artifact("sim", variant="stock")
     folder.accept(replace(made, meta=replace(made.meta, extra={"inputs_digest": "profile-a"})))

@@ -14,7 +14,6 @@ from fixtures.workload import Workload, WorkloadSpec, generate
 from plugin.config import ConfigComposer
 
 ROOT = Path(__file__).resolve().parents[2]
-BACKENDS = ("serial", "continuous")
 # A larger init std than the preset's 0.02: greedy output then varies from token to token
 # instead of repeating one id, so an EOS can be placed in the middle of a stream.
 VARIED_INIT_STD = 0.5

@@ -6,12 +6,13 @@ from itertools import pairwise
 
 import pytest
 
+from fixtures.backends import BACKENDS
 from fixtures.real import ModelCache, RealRun, run_real
 from plugin import metrics
 from plugin.artifacts import load_artifact
 from plugin.store import ArtifactStore
 
-from .conftest import BACKENDS, ROOT, small_workload, tiny_config
+from .conftest import ROOT, small_workload, tiny_config
 
 SCHEDULERS = {
     "serial": {"name": "serial", "max_batch_size": 1},

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import pytest
 
+from fixtures.backends import BACKENDS
 from fixtures.real import ModelCache, run_real
 from plugin import metrics
 
-from .conftest import BACKENDS, ROOT, small_workload, tiny_config
+from .conftest import ROOT, small_workload, tiny_config
 
 
 def first_new_token(streams: dict[int, tuple[int, ...]]) -> tuple[int, int]:

@@ -17,7 +17,14 @@ from fixtures.backends import (
 )
 from fixtures.hardware import hardware_id_from_cuda_name
 from fixtures.noise import SUSPECT_RUN_QUEUE_SHARE, Snapshot, compare
-from fixtures.real import RealRunError, check_fits, harness_overhead, resolve_device
+from fixtures.real import (
+    ModelCache,
+    RealRunError,
+    check_fits,
+    harness_overhead,
+    open_harness,
+    resolve_device,
+)
 from fixtures.real_fixtures import loaded_model
 from plugin.artifacts import RequestRecord
 
@@ -89,6 +96,13 @@ def test_the_model_is_built_once_per_model_device_and_dtype(composer, tiny_model
     first = tiny_models.get(cfg["model"], "cpu", "float32", ROOT)
     assert tiny_models.get(cfg["model"], "cpu", "float32", ROOT) is first
     assert tiny_models.get(cfg["model"], "cpu", "bfloat16", ROOT) is not first
+
+
+def test_a_harness_fills_the_empty_cache_it_is_given(composer):
+    models = ModelCache()
+    cfg = tiny_config(composer, "serial")
+    with open_harness(small_workload(requests=1), cfg, ROOT, models=models) as harness:
+        assert models.get(cfg["model"], "cpu", "float32", ROOT) is harness.loaded
 
 
 def test_the_fixture_helper_shares_the_session_cache(request, composer, real_models):
