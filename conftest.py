@@ -1,8 +1,3 @@
-"""Loads the suite: the generic comparison plugin, then the domain fixtures."""
+"""Loads the suite: the generic comparison plugin, then the domain's fixtures (one line)."""
 
-pytest_plugins = [
-    "plugin.pytest_plugin",
-    "fixtures.pytest_fixtures",
-    "fixtures.real_fixtures",
-    "fixtures.sim_fixtures",
-]
+pytest_plugins = ["gst_compare.pytest_plugin", "gst_bench.pytest_plugin"]

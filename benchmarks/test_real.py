@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from fixtures.real import RealRunError, open_harness
-from plugin import metrics
+from gst_bench.real.harness import RealRunError, open_harness
+from gst_compare import metrics
 
 pytestmark = pytest.mark.real
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from fixtures.vidur_adapter import plan, simulate
+from gst_bench.sim.plan import plan
+from gst_bench.sim.vidur_adapter import simulate
 
 
 @pytest.mark.sim

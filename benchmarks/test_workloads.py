@@ -5,7 +5,7 @@ from __future__ import annotations
 
 def test_workload_is_reproducible(workload, benchmark):
     """Regenerating the preset gives the same bytes; pytest-benchmark times the generation."""
-    from fixtures.workload import generate
+    from gst_bench.workloads.workload import generate
 
     again = benchmark.pedantic(generate, args=(workload.spec,), rounds=1, iterations=1)
     assert again.hash == workload.hash

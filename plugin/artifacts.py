@@ -13,12 +13,11 @@ import tempfile
 from dataclasses import asdict, dataclass, field, fields
 from itertools import pairwise
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 SCHEMA_VERSION = 1
 ARTIFACT_FORMAT = "gpu-simulate-test/artifact"
 
-Kind = Literal["real", "sim"]
 KINDS: tuple[str, ...] = ("real", "sim")
 
 

@@ -9,14 +9,32 @@ simulator is deterministic, so the default tolerance is exact; drift either way 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 
-from plugin.artifacts import Artifact, RequestRecord, dump_artifact, load_artifact
-from plugin.pairing import describe
-from plugin.store import safe_name
+from gst_compare.artifacts import Artifact, RequestRecord, dump_artifact, load_artifact
+from gst_compare.pairing import describe
+from gst_compare.store import safe_name
 
-MATCH, DRIFT, NO_BASELINE, ACCEPTED = "match", "drift", "no baseline", "accepted"
-OTHER_INPUTS = "other inputs"
+
+class DriftStatus(str, Enum):
+    """A simulated artifact against its baseline (the value is what reports print)."""
+
+    MATCH = "match"
+    DRIFT = "drift"
+    NO_BASELINE = "no baseline"
+    ACCEPTED = "accepted"
+    OTHER_INPUTS = "other inputs"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def is_judged(self) -> bool:
+        """A baseline made from the same inputs was compared (or just written)."""
+        return self in (DriftStatus.MATCH, DriftStatus.ACCEPTED)
+
+
 # An artifact may declare, in ``meta.extra``, a digest of everything its result depends on
 # besides the code under test (for a simulation: profile, lengths, scheduler, switches).
 INPUTS_DIGEST = "inputs_digest"
@@ -35,7 +53,7 @@ SHOWN_DIFFERENCES = 5
 @dataclass(frozen=True)
 class DriftResult:
     label: str
-    status: str
+    status: DriftStatus
     baseline: str
     test_id: str = ""
     differences: tuple[str, ...] = ()
@@ -45,8 +63,8 @@ class DriftResult:
     @property
     def failed(self) -> bool:
         """Drift fails; so does a missing or incomparable baseline where one is required."""
-        return self.status == DRIFT or (
-            self.required and self.status in (NO_BASELINE, OTHER_INPUTS)
+        return self.status == DriftStatus.DRIFT or (
+            self.required and self.status in (DriftStatus.NO_BASELINE, DriftStatus.OTHER_INPUTS)
         )
 
 
@@ -136,14 +154,16 @@ def check_drift(
     path = str(folder.path_for(artifact))
     if accept:
         folder.accept(artifact)
-        return DriftResult(label, ACCEPTED, path, test_id)
+        return DriftResult(label, DriftStatus.ACCEPTED, path, test_id)
     baseline = folder.load(artifact)
     if baseline is None:
-        return DriftResult(label, NO_BASELINE, path, test_id, required=required)
+        return DriftResult(label, DriftStatus.NO_BASELINE, path, test_id, required=required)
     if _inputs_differ(artifact, baseline):
         note = "the baseline was made from other inputs (profile, lengths or settings): not drift"
-        return DriftResult(label, OTHER_INPUTS, path, test_id, (note,), required=required)
+        return DriftResult(
+            label, DriftStatus.OTHER_INPUTS, path, test_id, (note,), required=required
+        )
     found = differences(artifact, baseline, rel_tolerance)
-    status = DRIFT if found else MATCH
+    status = DriftStatus.DRIFT if found else DriftStatus.MATCH
     shown = tuple(found[:SHOWN_DIFFERENCES])
     return DriftResult(label, status, path, test_id, shown, len(found), required)

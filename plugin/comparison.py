@@ -10,18 +10,17 @@ from __future__ import annotations
 import shlex
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from plugin import metrics
-from plugin.artifacts import ArtifactError, load_artifact
-from plugin.baseline import DRIFT, NO_BASELINE, BaselineFolder, DriftResult, check_drift
-from plugin.distance import MetricDistance, compare_metric
-from plugin.gate import FAIL, GateConfig, combine, judge
-from plugin.pairing import SESSION, Pair, Pairer, Side
-from plugin.report import ComparisonReport, Finding, PairResult, SideInfo, decide, write
-from plugin.store import ArtifactStore
+from gst_compare import metrics
+from gst_compare.artifacts import ArtifactError, load_artifact
+from gst_compare.baseline import BaselineFolder, DriftResult, DriftStatus, check_drift
+from gst_compare.distance import MetricDistance, compare_metric
+from gst_compare.gate import FAIL, NOT_JUDGED, PASS, GateConfig, combine, judge
+from gst_compare.pairing import SESSION, Pair, Pairer, Side
+from gst_compare.report import ComparisonReport, Finding, PairResult, SideInfo, write
+from gst_compare.store import ArtifactStore
 
 ARTIFACT_PROPERTY = "gst_artifact"
 GATE_PROPERTY = "gst_gate"
@@ -75,7 +74,7 @@ class Settings:
     store: ArtifactStore
     baselines: BaselineFolder
     reports_root: Path
-    base_gate: dict[str, Any]
+    gate: GateConfig
     accept_baseline: bool = False
     plots: bool = True
     command_args: list[str] = field(default_factory=list)
@@ -85,15 +84,10 @@ class Settings:
     def report_dir(self) -> Path:
         return self.reports_root / self.run_id
 
-    @cached_property
-    def gate(self) -> GateConfig:
-        """The session's gate, parsed once (an invalid one raises on every use)."""
-        return GateConfig.from_dict(self.base_gate)
 
-
-def default_thresholds(base_gate: dict[str, Any], pair: Pair) -> dict[str, Any]:
+def default_thresholds(gate: GateConfig, pair: Pair) -> dict[str, Any]:
     """The session's gate with the pair's ``gst_gate`` marker overrides applied."""
-    return GateConfig.from_dict(base_gate).with_overrides(pair.gate_overrides).to_dict()
+    return gate.with_overrides(pair.gate_overrides).to_dict()
 
 
 @dataclass
@@ -139,8 +133,19 @@ def compare_session(
     return report
 
 
+def decide(report: ComparisonReport) -> str:
+    """The session's verdict: a failed gate, refused pair, drift or error fails it."""
+    if report.errors or report.refused or any(d.failed for d in report.drift):
+        return FAIL
+    verdicts = [p.verdict for p in report.pairs if not (p.advisory and p.verdict == FAIL)]
+    if FAIL in verdicts:
+        return FAIL
+    judged = PASS in verdicts or any(d.status.is_judged for d in report.drift)
+    return PASS if judged else NOT_JUDGED
+
+
 def _judge_pair(pair: Pair, settings: Settings, extensions: Extensions) -> PairResult:
-    gate_data = extensions.thresholds(pair) or default_thresholds(settings.base_gate, pair)
+    gate_data = extensions.thresholds(pair) or default_thresholds(settings.gate, pair)
     gate = GateConfig.from_dict(gate_data)
     distances = [_distance(pair, m, gate, extensions) for m in metrics.METRICS]
     verdicts = [judge(d, gate) for d in distances]
@@ -156,7 +161,7 @@ def _judge_pair(pair: Pair, settings: Settings, extensions: Extensions) -> PairR
         advisory=gate.is_advisory(pair.sim.meta.variant),
     )
     if settings.plots:
-        from plugin.plots import plot_pair
+        from gst_compare.plots import plot_pair
 
         paths = plot_pair(pair.real.artifact, pair.sim.artifact, settings.report_dir, pair.label)
         result.plots = [p.name for p in paths]
@@ -245,7 +250,9 @@ def _commands(report: ComparisonReport, sides: list[Side], args: list[str]) -> t
     failed += [t for f in report.refused for t in f.test_ids]
     failed += [d.test_id for d in report.drift if d.failed]
     rerun = _unique(failed) or _unique(s.test_id for s in sides)
-    to_accept = _unique(d.test_id for d in report.drift if d.status in (DRIFT, NO_BASELINE))
+    to_accept = _unique(
+        d.test_id for d in report.drift if d.status in (DriftStatus.DRIFT, DriftStatus.NO_BASELINE)
+    )
     accept = _pytest([*to_accept, *args, "--gst-accept-baseline"]) if to_accept else ""
     return _pytest([*rerun, *args]), accept
 

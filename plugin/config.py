@@ -32,6 +32,16 @@ class ConfigComposer:
         folder = self.config_dir / group
         return sorted(p.stem for p in folder.glob("*.yaml"))
 
+    def options(self, group: str) -> dict[str, dict[str, Any]]:
+        """Each file of a config group as plain data, by name (read, not composed)."""
+        from omegaconf import OmegaConf
+
+        folder = self.config_dir / group
+        return {
+            name: OmegaConf.to_container(OmegaConf.load(folder / f"{name}.yaml"), resolve=True)
+            for name in self.choices(group)
+        }
+
     def _compose(self, overrides: list[str]) -> dict[str, Any]:
         from hydra import compose, initialize_config_dir
         from hydra.core.global_hydra import GlobalHydra

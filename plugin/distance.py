@@ -1,7 +1,7 @@
 """How far a simulated latency distribution is from the real one, with honest sample sizes.
 
 Everything here works on plain lists of milliseconds (or on two artifacts through
-:mod:`plugin.metrics`) and knows nothing of pytest. scipy provides the tests; what it lacks
+:mod:`gst_compare.metrics`) and knows nothing of pytest. scipy provides the tests; what it lacks
 (the distribution-free order-statistic interval of a percentile, request-paired errors) is
 written out here.
 """
@@ -14,8 +14,8 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from plugin import metrics
-from plugin.artifacts import Artifact
+from gst_compare import metrics
+from gst_compare.artifacts import Artifact
 
 PERCENTILES: tuple[int, ...] = metrics.SUMMARY_PERCENTILES
 PAIRED_QUANTILES: tuple[int, ...] = (50, 90, 99)

@@ -10,8 +10,8 @@ import math
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from plugin import metrics
-from plugin.distance import MetricDistance, min_samples
+from gst_compare import metrics
+from gst_compare.distance import MetricDistance, min_samples
 
 PASS, FAIL, NOT_JUDGED = "pass", "fail", "not judged"
 PERCENTILE_KEYS: tuple[str, ...] = tuple(f"p{q}" for q in metrics.SUMMARY_PERCENTILES)

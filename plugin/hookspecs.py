@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from plugin.pairing import Pair
-    from plugin.report import ComparisonReport
+    from gst_compare.pairing import Pair
+    from gst_compare.report import ComparisonReport
 
 
 @pytest.hookspec(firstresult=True)

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from itertools import pairwise
 from statistics import fmean
 
-from plugin.artifacts import Artifact, RequestRecord
+from gst_compare.artifacts import Artifact, RequestRecord
 
 NS_PER_MS = 1_000_000
 METRICS: tuple[str, ...] = ("ttft", "tpot", "e2e", "queueing", "itl")

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from plugin.artifacts import Artifact, ArtifactError, RunMeta, load_artifact
-from plugin.store import ArtifactStore, IndexEntry
+from gst_compare.artifacts import Artifact, ArtifactError, RunMeta, load_artifact
+from gst_compare.store import ArtifactStore, IndexEntry
 
 SESSION, STORE = "session", "store"
 

@@ -10,9 +10,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from plugin import metrics
-from plugin.artifacts import Artifact
-from plugin.store import safe_name
+from gst_compare import metrics
+from gst_compare.artifacts import Artifact
+from gst_compare.store import safe_name
 
 PANEL_SIZE = (2.6, 2.4)
 DPI = 72

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from plugin import provenance
-from plugin.artifacts import Artifact
-from plugin.baseline import BaselineFolder
-from plugin.comparison import (
+from gst_compare import provenance
+from gst_compare.artifacts import Artifact
+from gst_compare.baseline import BaselineFolder
+from gst_compare.comparison import (
     ARTIFACT_PROPERTY,
     GATE_PROPERTY,
     Extensions,
@@ -18,14 +18,14 @@ from plugin.comparison import (
     compare_session,
     default_thresholds,
 )
-from plugin.config import ConfigComposer, ConfigError
-from plugin.gate import FAIL, GateConfig, GateConfigError, marker_problems
-from plugin.report import COLOURS, ComparisonReport, terminal_lines
-from plugin.session import SuiteSession
-from plugin.store import new_run_id, plain_test_id
+from gst_compare.config import ConfigComposer, ConfigError
+from gst_compare.gate import FAIL, GateConfigError, marker_problems
+from gst_compare.report import COLOURS, ComparisonReport, terminal_lines
+from gst_compare.session import SuiteSession
+from gst_compare.store import new_run_id, plain_test_id
 
 if TYPE_CHECKING:
-    from plugin.pairing import Pair
+    from gst_compare.pairing import Pair
 
 SESSION_KEY = pytest.StashKey[SuiteSession]()
 
@@ -84,7 +84,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
-    from plugin import hookspecs
+    from gst_compare import hookspecs
 
     pluginmanager.add_hookspecs(hookspecs)
 
@@ -120,7 +120,7 @@ def _check_report_dir(value: str | None) -> None:
 
 def _check_gate(session: SuiteSession) -> None:
     try:
-        GateConfig.from_dict(session.base_config().get("gate") or {})
+        session.gate  # noqa: B018  (parsed once here, so a bad gate fails at start-up)
     except (GateConfigError, TypeError) as exc:
         raise pytest.UsageError(f"gate config (configs/gate, --gst-set gate.*): {exc}") from None
 
@@ -134,8 +134,7 @@ def _build_session(config: pytest.Config) -> SuiteSession:
     except ConfigError as exc:
         raise pytest.UsageError(f"--gst-set: {exc}") from None
     workloads = _workload_names(config, composer, base)
-    out = config.getoption("gst_out") or base.get("output", {}).get("root", "tmp")
-    out_root = Path(out) if Path(out).is_absolute() else composer.config_dir.parent / out
+    out_root = _out_root(config, composer, base)
     workerinput = getattr(config, "workerinput", None)
     run_id = workerinput["gst_run_id"] if workerinput else new_run_id()
     return SuiteSession(
@@ -146,6 +145,15 @@ def _build_session(config: pytest.Config) -> SuiteSession:
         workload_names=workloads,
         is_controller=workerinput is None,
     )
+
+
+def _out_root(config: pytest.Config, composer: ConfigComposer, base: dict) -> Path:
+    """``--gst-out`` relative to where pytest was started, like any path on a command line;
+    the config's ``output.root`` relative to the project folder."""
+    option = config.getoption("gst_out")
+    if option:
+        return Path(config.invocation_params.dir, option).resolve()
+    return composer.config_dir.parent / base.get("output", {}).get("root", "tmp")
 
 
 def _workload_names(config: pytest.Config, composer: ConfigComposer, base: dict) -> list[str]:
@@ -163,9 +171,7 @@ def _workload_names(config: pytest.Config, composer: ConfigComposer, base: dict)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    suite = session.config.stash[SESSION_KEY]
-    if suite.is_controller and not session.config.option.collectonly:
-        suite.start(list(session.config.invocation_params.args))
+    session.config.stash[SESSION_KEY].args = list(session.config.invocation_params.args)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -190,14 +196,14 @@ def _gate_marker(item: pytest.Item) -> dict[str, Any]:
 
 @pytest.hookimpl(trylast=True)
 def pytest_gst_gate_thresholds(pair: Pair, config: pytest.Config) -> dict[str, Any]:
-    return default_thresholds(get_session(config).base_config()["gate"], pair)
+    return default_thresholds(get_session(config).gate, pair)
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_gst_add_distances(
     pair: Pair, metric: str, real: list[float], sim: list[float]
 ) -> dict[str, float]:
-    from plugin.distance import energy
+    from gst_compare.distance import energy
 
     return {"energy_ms": energy(real, sim)}
 
@@ -222,6 +228,7 @@ class ComparisonHooks:
     @pytest.hookimpl
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         suite = get_session(self.config)
+        suite.close()
         if not suite.recorder.tests:
             return
         report = _compare(self.config, suite)
@@ -257,7 +264,7 @@ def _settings(config: pytest.Config, suite: SuiteSession) -> Settings:
         store=suite.store,
         baselines=BaselineFolder(_project_path(suite, str(config.getini("gst_baseline_dir")))),
         reports_root=_project_path(suite, report_dir) if report_dir else suite.out_root / "reports",
-        base_gate=suite.base_config()["gate"],
+        gate=suite.gate,
         accept_baseline=config.getoption("gst_accept_baseline"),
         plots=config.getini("gst_report_plots"),
         command_args=_repeated_options(config),

@@ -12,10 +12,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from plugin.artifacts import write_atomic
-from plugin.baseline import DriftResult
-from plugin.distance import MetricDistance, PercentileError
-from plugin.gate import FAIL, NOT_JUDGED, PASS, Check, MetricVerdict
+from gst_compare.artifacts import write_atomic
+from gst_compare.baseline import DriftResult
+from gst_compare.distance import MetricDistance, PercentileError
+from gst_compare.gate import FAIL, NOT_JUDGED, PASS, Check, MetricVerdict
 
 REPORT_FORMAT = "gpu-simulate-test/comparison"
 REPORT_SCHEMA_VERSION = 1
@@ -85,17 +85,6 @@ class ComparisonReport:
             if not pair.advisory:
                 found[pair.verdict] += 1
         return found
-
-
-def decide(report: ComparisonReport) -> str:
-    """The session's verdict: a failed gate, refused pair, drift or error fails it."""
-    if report.errors or report.refused or any(d.failed for d in report.drift):
-        return FAIL
-    verdicts = [p.verdict for p in report.pairs if not (p.advisory and p.verdict == FAIL)]
-    if FAIL in verdicts:
-        return FAIL
-    judged = PASS in verdicts or any(d.status in ("match", "accepted") for d in report.drift)
-    return PASS if judged else NOT_JUDGED
 
 
 def headline(report: ComparisonReport) -> str:
@@ -193,7 +182,7 @@ def drift_line(drift: DriftResult) -> str:
 def drift_colour(drift: DriftResult) -> str:
     if drift.failed:
         return "red"
-    return {"no baseline": "yellow", "other inputs": "yellow"}.get(drift.status, "green")
+    return "green" if drift.status.is_judged else "yellow"
 
 
 def next_steps(report: ComparisonReport) -> list[str]:

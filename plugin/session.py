@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from plugin import provenance
-from plugin.artifacts import Artifact, write_atomic
-from plugin.comparison import Recorder
-from plugin.config import ConfigComposer, to_yaml
-from plugin.store import ArtifactStore
+from gst_compare import provenance
+from gst_compare.artifacts import Artifact, write_atomic
+from gst_compare.comparison import Recorder
+from gst_compare.config import ConfigComposer, to_yaml
+from gst_compare.gate import GateConfig
+from gst_compare.store import ArtifactStore
 
 
 @dataclass
@@ -25,6 +27,7 @@ class SuiteSession:
     is_controller: bool = True
     started_at: str = field(default_factory=provenance.utc_now)
     recorder: Recorder = field(default_factory=Recorder)
+    args: list[str] = field(default_factory=list)
 
     @property
     def store(self) -> ArtifactStore:
@@ -34,20 +37,38 @@ class SuiteSession:
     def run_dir(self) -> Path:
         return self.store.run_dir(self.run_id)
 
+    @cached_property
+    def gate(self) -> GateConfig:
+        """The session's gate, parsed once (``GateConfigError`` when invalid)."""
+        return GateConfig.from_dict(self.base_config().get("gate") or {})
+
     def base_config(self) -> dict[str, Any]:
         return self.composer.compose()
 
     def compose(self, *overrides: str) -> dict[str, Any]:
         return self.composer.compose(*overrides)
 
-    def start(self, args: list[str]) -> None:
-        """Write the run manifest and the resolved base config (controller only)."""
+    def open_run_dir(self) -> Path:
+        """The run's folder, for something about to be written into it. The controller writes
+        the manifest and the resolved config first, so a session that records nothing writes
+        nothing and every run folder has its manifest."""
+        if self.is_controller and not (self.run_dir / "manifest.json").exists():
+            self._write_manifest()
+        return self.run_dir
+
+    def close(self) -> None:
+        """Controller, at session end: a run folder that only workers wrote into gets its
+        manifest too."""
+        if self.is_controller and self.run_dir.is_dir():
+            self.open_run_dir()
+
+    def _write_manifest(self) -> None:
         self.store.write_manifest(
             self.run_id,
             {
                 "run_id": self.run_id,
                 "started_at": self.started_at,
-                "args": args,
+                "args": self.args,
                 "overrides": list(self.composer.base_overrides),
                 "workloads": self.workload_names,
                 "versions": provenance.versions(),
@@ -58,4 +79,5 @@ class SuiteSession:
         write_atomic(self.run_dir / "config.yaml", to_yaml(self.base_config()))
 
     def save_artifact(self, artifact: Artifact) -> Path:
+        self.open_run_dir()
         return self.store.save(artifact)

@@ -24,7 +24,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from plugin.artifacts import Artifact, ArtifactError, dump_artifact, load_artifact, write_atomic
+from gst_compare.artifacts import (
+    Artifact,
+    ArtifactError,
+    dump_artifact,
+    load_artifact,
+    write_atomic,
+)
 
 
 def new_run_id(now: datetime | None = None) -> str:

@@ -12,19 +12,16 @@ under ``--out`` (default tmp/real_repeat/) for a closer look.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
+from gst_bench.real.harness import ModelCache, RealRun, open_harness
+from gst_bench.real.noise import wait_for_quiet
+from gst_bench.workloads.workload import WorkloadSpec, generate
+from gst_compare import metrics
+from gst_compare.config import ConfigComposer
+from gst_compare.store import ArtifactStore, new_run_id
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from fixtures.noise import wait_for_quiet  # noqa: E402
-from fixtures.real import ModelCache, RealRun, open_harness  # noqa: E402
-from fixtures.workload import WorkloadSpec, generate  # noqa: E402
-from plugin import metrics  # noqa: E402
-from plugin.config import ConfigComposer  # noqa: E402
-from plugin.store import ArtifactStore, new_run_id  # noqa: E402
-
 SHOWN = ("ttft", "tpot", "e2e", "itl", "queueing")
 
 

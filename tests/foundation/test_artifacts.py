@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from plugin.artifacts import (
+from gst_compare.artifacts import (
     SCHEMA_VERSION,
     Artifact,
     ArtifactError,
@@ -17,7 +17,7 @@ from plugin.artifacts import (
     dump_artifact,
     load_artifact,
 )
-from plugin.store import ArtifactStore
+from gst_compare.store import ArtifactStore
 
 
 @st.composite

@@ -4,11 +4,11 @@ the number of xdist workers; each hardware's chain stays on one worker."""
 from __future__ import annotations
 
 from collections import defaultdict
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.suite_project import load_suite
+
 PHASES = {"profile": 1, "real": 2, "sim": 3}
 
 LOGGING_TEST = """
@@ -24,10 +24,8 @@ def test_{phase}({fixtures}):
 
 @pytest.fixture
 def chain(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
-    monkeypatch.setenv("PYTHONPATH", str(ROOT))
     monkeypatch.setenv("ORDER_LOG", str(pytester.path / "order.log"))
-    pytester.makeconftest('pytest_plugins = ["plugin.pytest_plugin", "fixtures.pytest_fixtures"]')
-    pytester.makeini(f"[pytest]\ngst_config_dir = {ROOT / 'configs'}\n")
+    load_suite(pytester)
     # File order is the reverse of the run order on purpose.
     for name, phase, fixtures in (
         ("test_a_sim", "sim", "hardware, workload, backend"),
@@ -79,6 +77,6 @@ def test_a_single_test_id_runs_alone(chain):
     ],
 )
 def test_a_chain_is_named_by_the_hardware_in_its_id(nodeid, group):
-    from fixtures.ordering import chain_group
+    from gst_bench.wiring.ordering import chain_group
 
     assert chain_group(nodeid, ["cpu", "a100"]) == group

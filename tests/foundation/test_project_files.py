@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
-from pathlib import Path
+import subprocess
+import sys
 
 import tomllib
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.suite_project import ROOT
 
 
 def requirement(text: str) -> tuple[str, str]:
@@ -32,3 +34,21 @@ def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text()
     assert "bash scripts/test.sh     # installs everything and runs the suite's own tests" in readme
     assert "\nbash scripts/test.sh\n" in ci
+
+
+def test_the_install_puts_no_generic_module_on_the_import_path(tmp_path):
+    """Outside the checkout, ``plugin`` and ``fixtures`` are not the suite's (nor importable
+    at all here): the suite installs as ``gst_compare`` and ``gst_bench``."""
+    probe = (
+        "import importlib.util as u, json; "
+        "print(json.dumps({n: u.find_spec(n) and u.find_spec(n).origin for n in "
+        "('plugin', 'fixtures', 'gst_compare', 'gst_bench')}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
+    found = json.loads(done.stdout)
+    for generic in ("plugin", "fixtures"):
+        assert found[generic] is None or not found[generic].startswith(str(ROOT))
+    assert found["gst_compare"] == str(ROOT / "plugin" / "__init__.py")
+    assert found["gst_bench"] == str(ROOT / "fixtures" / "__init__.py")

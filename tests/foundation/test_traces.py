@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.traces import TraceError, read_trace
-from fixtures.workload import WorkloadSpec, WorkloadSpecError, generate
+from gst_bench.workloads.traces import TraceError, read_trace
+from gst_bench.workloads.workload import WorkloadSpec, WorkloadSpecError, generate
 
 SAMPLES = Path(__file__).resolve().parents[2] / "datasets" / "samples"
 

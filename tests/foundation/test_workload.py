@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fixtures.workload import (
+from gst_bench.workloads.workload import (
     ARRIVAL_PROCESSES,
     WorkloadSpec,
     WorkloadSpecError,
@@ -194,7 +194,7 @@ def test_the_tiny_preset_has_the_same_bytes_on_every_machine():
     """Stored artifacts pair by workload hash across sessions and machines: a change here
     breaks every stored pairing and baseline, so it must be deliberate (bump
     GENERATOR_VERSION and regenerate reports/ as its README says)."""
-    from plugin.config import ConfigComposer
+    from gst_compare.config import ConfigComposer
 
     cfg = ConfigComposer(Path(__file__).resolve().parents[2] / "configs").compose(
         "workload=tiny", "model=qwen3-0.6b"

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.suite_project import ROOT, load_suite
 
 TEST_FILE = """
 def test_w(workload):
@@ -17,9 +16,7 @@ def test_w(workload):
 
 @pytest.fixture
 def suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
-    monkeypatch.setenv("PYTHONPATH", str(ROOT))
-    pytester.makeconftest('pytest_plugins = ["plugin.pytest_plugin", "fixtures.pytest_fixtures"]')
-    pytester.makeini(f"[pytest]\ngst_config_dir = {ROOT / 'configs'}\n")
+    load_suite(pytester)
     pytester.makepyfile(test_w=TEST_FILE)
     return pytester
 

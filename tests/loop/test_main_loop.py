@@ -5,27 +5,19 @@ the number of workers, and when a profile is made again or reused."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-PLUGINS = [
-    "plugin.pytest_plugin",
-    "fixtures.pytest_fixtures",
-    "fixtures.real_fixtures",
-    "fixtures.sim_fixtures",
-]
+from tests.suite_project import ROOT, load_suite
+
 TINY = ("model=qwen3-tiny", "hardware.dtype=float32", "workload.arrival.rate=50")
 
 
 @pytest.fixture
 def loop(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
-    monkeypatch.setenv("PYTHONPATH", str(ROOT))
-    pytester.makeconftest(f"pytest_plugins = {PLUGINS!r}")
-    pytester.makeini(
-        f"[pytest]\ngst_config_dir = {ROOT / 'configs'}\n"
-        f"gst_baseline_dir = {pytester.path / 'baselines'}\ngst_report_plots = false\n"
+    load_suite(
+        pytester,
+        f"gst_baseline_dir = {pytester.path / 'baselines'}\ngst_report_plots = false\n",
     )
     # Reverse file order on purpose: the suite, not the files, decides what runs first.
     for name in ("test_sim", "test_real", "test_profile"):
@@ -50,9 +42,10 @@ def latest_comparison(pytester: pytest.Pytester) -> dict:
     return json.loads((latest / "comparison.json").read_text())
 
 
-@pytest.mark.parametrize("xdist", [[], ["-n", "2"]], ids=["plain", "n2"])
-def test_one_session_profiles_runs_simulates_and_compares(loop, xdist):
-    result = run(loop, "-m", "cpu", *xdist)
+def test_the_main_job_then_sims_alone_then_real_runs_again(loop):
+    """One session profiles, runs, simulates and compares in that order; a session of sims
+    alone reuses its CPU profile; a session with real runs profiles again beside them."""
+    result = run(loop, "-m", "cpu")
     result.assert_outcomes(passed=7)
     order = [
         line.split("::")[0].split()[-1]
@@ -68,9 +61,6 @@ def test_one_session_profiles_runs_simulates_and_compares(loop, xdist):
     assert variants == expected
     result.stdout.fnmatch_lines(["*= gpu-simulate-test: *", "report: *report.md"])
 
-
-def test_the_cpu_profile_is_made_again_beside_real_runs_and_reused_for_sims_alone(loop):
-    run(loop, "-m", "cpu").assert_outcomes(passed=7)
     first = profile_made_at(loop)
     run(loop, "-m", "sim and cpu").assert_outcomes(passed=4)
     assert profile_made_at(loop) == first

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 
-from plugin.artifacts import Artifact, RequestRecord, RunMeta
+from gst_compare.artifacts import Artifact, RequestRecord, RunMeta
 
 MS = 1_000_000
 WORKLOAD_HASH = "0123456789abcdef0123456789abcdef"

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.suite_project import COMPARISON_PLUGIN_ONLY, ROOT
+
 FACTORY = Path(__file__).with_name("factory.py")
 XDIST_MODES = {"no-xdist": ["-p", "no:xdist"], "n0": ["-n", "0"], "n2": ["-n", "2"]}
 # Installed plugins these sessions do not use; each costs ~0.5 s in every -n 2 process.
@@ -81,9 +82,9 @@ def load_extension_modules_once(folder: Path) -> None:
     pytester drops the modules a test imported when it ends; a C extension (numpy, scipy,
     matplotlib) dropped that way cannot be imported again in the same process.
     """
-    from plugin.distance import compare_metric
-    from plugin.metrics import METRICS
-    from plugin.plots import plot_pair
+    from gst_compare.distance import compare_metric
+    from gst_compare.metrics import METRICS
+    from gst_compare.plots import plot_pair
     from tests.plugin.factory import make_artifact
 
     real, sim = make_artifact("real", n=8), make_artifact("sim", n=8, seed=1)
@@ -95,8 +96,7 @@ def load_extension_modules_once(folder: Path) -> None:
 def make_project(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, mode: str, plots: bool = False
 ) -> GstProject:
-    monkeypatch.setenv("PYTHONPATH", str(ROOT))
-    pytester.makeconftest('pytest_plugins = ["plugin.pytest_plugin"]')
+    pytester.makeconftest(COMPARISON_PLUGIN_ONLY)
     pytester.makeini(
         "[pytest]\n"
         f"gst_config_dir = {ROOT / 'configs'}\n"

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from plugin import distance, metrics
+from gst_compare import distance, metrics
 from tests.plugin.factory import make_artifact
 
 samples = st.lists(

@@ -8,20 +8,20 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-import yaml
 
-from plugin import baseline, gate, report
-from plugin.distance import compare_metric
-from plugin.pairing import STORE, Pairer, Side
-from plugin.store import ArtifactStore
+from gst_compare import baseline, comparison, gate, report
+from gst_compare.config import ConfigComposer
+from gst_compare.distance import compare_metric
+from gst_compare.pairing import STORE, Pairer, Side
+from gst_compare.store import ArtifactStore
 from tests.plugin.factory import make_artifact
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.suite_project import ROOT
 
 
 def preset(name: str) -> gate.GateConfig:
+    """A gate preset as the suite composes it (presets inherit ``default`` through Hydra)."""
     return gate.GateConfig.from_dict(
-        yaml.safe_load((ROOT / "configs/gate" / f"{name}.yaml").read_text())
+        ConfigComposer(ROOT / "configs").compose(f"gate={name}")["gate"]
     )
 
 
@@ -189,7 +189,7 @@ def test_drift_reports_changed_request_ids(tmp_path):
 
 def test_the_report_is_json_safe_and_verdict_first(tmp_path):
     data = report.ComparisonReport(run_id="r1", errors=["boom"])
-    data.verdict = report.decide(data)
+    data.verdict = comparison.decide(data)
     data.notes.append("inf stays readable")
     data.provenance["ratio"] = float("inf")
     path = report.write(data, tmp_path / "r1")
@@ -201,4 +201,4 @@ def test_the_report_is_json_safe_and_verdict_first(tmp_path):
 
 
 def test_a_session_with_nothing_judged_is_not_a_pass():
-    assert report.decide(report.ComparisonReport(run_id="r")) == "not judged"
+    assert comparison.decide(report.ComparisonReport(run_id="r")) == "not judged"

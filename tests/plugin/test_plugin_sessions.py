@@ -14,9 +14,9 @@ REAL = {"n": 40, "seed": 1}
 SIM_ID = "test_pairs.py::test_sim"
 
 
-def test_a_close_pair_passes_and_writes_the_report(gst_project_x: GstProject):
-    gst_project_x.write_tests(REAL, {**CLOSE, "variant": "corrected"})
-    result = gst_project_x.run()
+def test_a_close_pair_passes_and_writes_the_report(gst_project: GstProject):
+    gst_project.write_tests(REAL, {**CLOSE, "variant": "corrected"})
+    result = gst_project.run()
     assert result.ret == pytest.ExitCode.OK
     result.stdout.fnmatch_lines(
         [
@@ -28,21 +28,21 @@ def test_a_close_pair_passes_and_writes_the_report(gst_project_x: GstProject):
             "report: *reports*report.md",
         ]
     )
-    data = gst_project_x.comparison()
+    data = gst_project.comparison()
     assert data["format"] == "gpu-simulate-test/comparison" and data["schema_version"] == 1
     assert data["verdict"] == "pass"
     (pair,) = data["pairs"]
     assert (pair["real"]["source"], pair["sim"]["source"]) == ("session", "session")
     assert (
-        (gst_project_x.out / "reports" / "latest" / "report.md")
+        (gst_project.out / "reports" / "latest" / "report.md")
         .read_text()
         .startswith("# gpu-simulate-test comparison: PASS")
     )
 
 
-def test_a_far_pair_fails_the_session_with_the_summary_printed(gst_project_x: GstProject):
-    gst_project_x.write_tests(REAL, {**FAR, "variant": "corrected"})
-    result = gst_project_x.run()
+def test_a_far_pair_fails_the_session_with_the_summary_printed(gst_project: GstProject):
+    gst_project.write_tests(REAL, {**FAR, "variant": "corrected"})
+    result = gst_project.run()
     result.assert_outcomes(passed=2)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(
@@ -52,12 +52,12 @@ def test_a_far_pair_fails_the_session_with_the_summary_printed(gst_project_x: Gs
             f"rerun:  pytest test_pairs.py::test_real {SIM_ID} --gst-out=*",
         ]
     )
-    assert gst_project_x.comparison()["verdict"] == "fail"
+    assert gst_project.comparison()["verdict"] == "fail"
 
 
-def test_an_advisory_variant_is_shown_but_does_not_fail_until_enforced(gst_project_x: GstProject):
-    gst_project_x.write_tests(REAL, {**FAR, "variant": "stock"})
-    result = gst_project_x.run()
+def test_an_advisory_variant_is_shown_but_does_not_fail_until_enforced(gst_project: GstProject):
+    gst_project.write_tests(REAL, {**FAR, "variant": "stock"})
+    result = gst_project.run()
     assert result.ret == pytest.ExitCode.OK
     result.stdout.fnmatch_lines(
         [
@@ -65,14 +65,14 @@ def test_an_advisory_variant_is_shown_but_does_not_fail_until_enforced(gst_proje
             "  ttft *FAIL*",
         ]
     )
-    assert gst_project_x.comparison()["pairs"][0]["advisory"] is True
-    enforced = gst_project_x.run("--gst-set", "gate.advisory_variants=[]")
+    assert gst_project.comparison()["pairs"][0]["advisory"] is True
+    enforced = gst_project.run("--gst-set", "gate.advisory_variants=[]")
     assert enforced.ret == pytest.ExitCode.TESTS_FAILED
 
 
-def test_too_few_samples_are_not_judged_and_do_not_fail(gst_project_x: GstProject):
-    gst_project_x.write_tests({**REAL, "n": 5}, {**FAR, "n": 5})
-    result = gst_project_x.run()
+def test_too_few_samples_are_not_judged_and_do_not_fail(gst_project: GstProject):
+    gst_project.write_tests({**REAL, "n": 5}, {**FAR, "n": 5})
+    result = gst_project.run()
     assert result.ret == pytest.ExitCode.OK
     result.stdout.fnmatch_lines(
         [
@@ -80,7 +80,7 @@ def test_too_few_samples_are_not_judged_and_do_not_fail(gst_project_x: GstProjec
             "  ttft *NOT JUDGED*p50 not judged (n=5 < 6)*KS p not judged*",
         ]
     )
-    percentile = gst_project_x.comparison()["pairs"][0]["distances"][0]["percentiles"][0]
+    percentile = gst_project.comparison()["pairs"][0]["distances"][0]["percentiles"][0]
     assert percentile["enough"] is False and percentile["rel_error"] > 0.5
 
 
@@ -105,9 +105,9 @@ def test_side(record_artifact, gst_session, request, case):
 """
 
 
-def test_a_pair_that_ran_other_requests_is_refused(gst_project_x: GstProject):
-    gst_project_x.pytester.makepyfile(test_refused=REFUSED_TESTS)
-    result = gst_project_x.run()
+def test_a_pair_that_ran_other_requests_is_refused(gst_project: GstProject):
+    gst_project.pytester.makepyfile(test_refused=REFUSED_TESTS)
+    result = gst_project.run()
     result.assert_outcomes(passed=4)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines_random(
@@ -119,7 +119,7 @@ def test_a_pair_that_ran_other_requests_is_refused(gst_project_x: GstProject):
             "rerun:  pytest *test_side[[]real-serial[]]*test_side[[]sim-serial-other-hash[]]*",
         ]
     )
-    data = gst_project_x.comparison()
+    data = gst_project.comparison()
     assert data["pairs"] == [] and len(data["refused"]) == 2
 
 
@@ -203,13 +203,13 @@ def test_one_real_pairs_with_each_sim_variant(gst_project: GstProject):
     assert verdicts == {"stock": "pass", "corrected": "fail"}
 
 
-def test_a_marker_loosens_the_gate_of_its_test(gst_project_x: GstProject):
+def test_a_marker_loosens_the_gate_of_its_test(gst_project: GstProject):
     marks = "@pytest.mark.gst_gate(p50=0.8, p90=0.8, ks_pvalue_min=None)"
-    gst_project_x.write_tests(REAL, FAR, sim_marks=marks)
-    result = gst_project_x.run()
+    gst_project.write_tests(REAL, FAR, sim_marks=marks)
+    result = gst_project.run()
     assert result.ret == pytest.ExitCode.OK
     result.stdout.fnmatch_lines(["  ttft *PASS*p50 +6*% (±80%)*"])
-    assert gst_project_x.comparison()["pairs"][0]["gate"]["ks_pvalue_min"] is None
+    assert gst_project.comparison()["pairs"][0]["gate"]["ks_pvalue_min"] is None
 
 
 def test_the_command_line_tightens_the_gate(gst_project: GstProject):
@@ -264,7 +264,7 @@ def test_a_report_dir_that_is_a_file_is_a_usage_error(gst_project: GstProject):
 def test_a_conftest_hook_provides_thresholds_and_adjusts_the_report(gst_project: GstProject):
     gst_project.pytester.makeconftest(
         """
-        pytest_plugins = ["plugin.pytest_plugin"]
+        pytest_plugins = ["gst_compare.pytest_plugin"]
 
         def pytest_gst_gate_thresholds(pair, config):
             return {"name": "from-conftest", "percentile_rel_error": {"p50": 0.0001}}

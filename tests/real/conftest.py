@@ -4,16 +4,15 @@ workloads that take well under a second to serve."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from fixtures.real import ModelCache
-from fixtures.workload import Workload, WorkloadSpec, generate
-from plugin.config import ConfigComposer
+from gst_bench.real.harness import ModelCache
+from gst_bench.workloads.workload import Workload, WorkloadSpec, generate
+from gst_compare.config import ConfigComposer
+from tests.suite_project import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 # A larger init std than the preset's 0.02: greedy output then varies from token to token
 # instead of repeating one id, so an EOS can be placed in the middle of a stream.
 VARIED_INIT_STD = 0.5

@@ -6,11 +6,11 @@ from itertools import pairwise
 
 import pytest
 
-from fixtures.backends import BACKENDS
-from fixtures.real import ModelCache, RealRun, run_real
-from plugin import metrics
-from plugin.artifacts import load_artifact
-from plugin.store import ArtifactStore
+from gst_bench.real.backends import BACKENDS
+from gst_bench.real.harness import ModelCache, RealRun, run_real
+from gst_compare import metrics
+from gst_compare.artifacts import load_artifact
+from gst_compare.store import ArtifactStore
 
 from .conftest import ROOT, small_workload, tiny_config
 

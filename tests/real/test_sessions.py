@@ -9,21 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.hardware import cpu_name
-from plugin.artifacts import load_artifact
+from gst_bench.hardware import cpu_name
+from gst_compare.artifacts import load_artifact
+from tests.suite_project import ROOT, load_suite
 
-from .conftest import ROOT
-
-PLUGINS = '["plugin.pytest_plugin", "fixtures.pytest_fixtures", "fixtures.real_fixtures"]'
 OVERRIDES = ("model=qwen3-tiny", "hardware.dtype=float32", "workload.arrival.rate=50")
 TINY = [arg for value in OVERRIDES for arg in ("--gst-set", value)]
 
 
 @pytest.fixture
 def suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
-    monkeypatch.setenv("PYTHONPATH", str(ROOT))
-    pytester.makeconftest(f"pytest_plugins = {PLUGINS}")
-    pytester.makeini(f"[pytest]\ngst_config_dir = {ROOT / 'configs'}\n")
+    load_suite(pytester)
     pytester.makepyfile(test_real=(ROOT / "benchmarks" / "test_real.py").read_text())
     return pytester
 
@@ -32,9 +28,8 @@ def out_args(pytester: pytest.Pytester) -> list[str]:
     return ["--gst-out", str(pytester.path / "out"), "-p", "no:cacheprovider"]
 
 
-@pytest.mark.parametrize("xdist", [[], ["-n", "0"], ["-n", "2"]], ids=["plain", "n0", "n2"])
-def test_other_hardware_is_skipped_naming_the_device_found(suite, xdist):
-    result = suite.runpytest_subprocess("-m", "a100", "-rs", *xdist, *out_args(suite))
+def test_other_hardware_is_skipped_naming_the_device_found(suite):
+    result = suite.runpytest_subprocess("-m", "a100", "-rs", *out_args(suite))
     assert result.ret == pytest.ExitCode.OK
     result.assert_outcomes(skipped=2)
     result.stdout.fnmatch_lines(

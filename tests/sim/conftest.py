@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from fixtures.profile_grid import ProfileGrid, SchedulerLimits, needs_for
-from fixtures.profiler import ProfileInfo, profile_model
-from fixtures.workload import Workload, WorkloadSpec, generate
-from plugin.config import ConfigComposer
+from gst_bench.sim.profile_grid import GridNeeds, ProfileGrid, SchedulerLimits, needs_for
+from gst_bench.sim.profiler import ProfileInfo, profile_model
+from gst_bench.workloads.workload import Workload, WorkloadSpec, generate
+from gst_compare.config import ConfigComposer
+from tests.suite_project import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 TINY = ("model=qwen3-tiny", "hardware=cpu", "hardware.dtype=float32", "hardware.threads=1")
 
 
@@ -38,13 +38,19 @@ def small_workload(
     return generate(spec)
 
 
+def tiny_needs() -> GridNeeds:
+    """The lookups of eight 64-token prompts with 12 outputs under both schedulers."""
+    lengths = [(64, 12)] * 8
+    continuous = SchedulerLimits.from_config(compose("backend=continuous")["backend"])
+    return needs_for(lengths, continuous).merge(
+        needs_for(lengths, SchedulerLimits.from_config({"name": "serial"}))
+    )
+
+
 @pytest.fixture(scope="session")
 def tiny_profile(tmp_path_factory: pytest.TempPathFactory) -> ProfileInfo:
     cfg = compose("backend=continuous")
-    lengths = [(64, 12)] * 8
-    needs = needs_for(lengths, SchedulerLimits.from_config(cfg["backend"])).merge(
-        needs_for(lengths, SchedulerLimits.from_config({"name": "serial"}))
-    )
+    needs = tiny_needs()
     out = tmp_path_factory.mktemp("profiles") / "cpu" / "qwen3-tiny" / "float32" / "v"
     return profile_model(
         cfg["model"], cfg["hardware"], ProfileGrid.covering(needs), out, ROOT, warmup=1, repeats=3

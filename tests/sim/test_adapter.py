@@ -9,10 +9,10 @@ from itertools import pairwise
 
 import pytest
 
-from fixtures.profiler import ProfileError
-from fixtures.vidur_adapter import simulate
-from plugin.artifacts import Artifact, RunMeta, dump_artifact, load_artifact
-from plugin.metrics import summary
+from gst_bench.sim.profiler import ProfileError
+from gst_bench.sim.vidur_adapter import simulate
+from gst_compare.artifacts import Artifact, RunMeta, dump_artifact, load_artifact
+from gst_compare.metrics import summary
 from tests.sim.conftest import compose, small_workload
 
 

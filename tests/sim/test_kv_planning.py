@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 
-from fixtures.profile_grid import SchedulerLimits
-from fixtures.profiler import model_dims
-from fixtures.vidur_config import kv_budget_gb
-from fixtures.vidur_registry import register_model, vidur_classes
+from gst_bench.sim.profile_grid import SchedulerLimits
+from gst_bench.sim.profiler import model_dims
+from gst_bench.sim.vidur_config import kv_budget_gb
+from gst_bench.sim.vidur_registry import register_model, vidur_classes
 from tests.sim.conftest import ROOT
 
 LIMITS = SchedulerLimits(

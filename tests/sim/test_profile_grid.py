@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fixtures.profile_grid import GridNeeds, ProfileGrid, SchedulerLimits, needs_for
+from gst_bench.sim.profile_grid import GridNeeds, ProfileGrid, SchedulerLimits, needs_for
 
 FIFO = SchedulerLimits.from_config(
     {

@@ -7,14 +7,13 @@ import json
 import pandas as pd
 import pytest
 
-from fixtures.profiler import (
+from gst_bench.sim.profiler import (
     ProfileError,
     ProfileInfo,
     ensure_profile,
     find_profile,
-    require_profile,
 )
-from tests.sim.conftest import compose
+from tests.sim.conftest import compose, tiny_needs
 
 
 def test_meta_describes_the_profile(tiny_profile: ProfileInfo) -> None:
@@ -23,7 +22,6 @@ def test_meta_describes_the_profile(tiny_profile: ProfileInfo) -> None:
     assert meta["model"]["head_dim"] == 16 and meta["model"]["num_layers"] == 2
     assert "q_norm" in meta["operators"]["attn_pre_proj"]
     assert meta["corrections"]["folded_here"] == []
-    assert not tiny_profile.grid.gaps(tiny_profile.grid.reach())
 
 
 def test_csvs_have_vidur_layout(tiny_profile: ProfileInfo) -> None:
@@ -60,8 +58,8 @@ def test_vidurs_own_loader_and_trainer_accept_the_files(tiny_profile, tmp_path) 
         LinearRegressionExecutionTimePredictor,
     )
 
-    from fixtures.vidur_adapter import Switches, plan
-    from fixtures.vidur_config import build_config
+    from gst_bench.sim.plan import Switches, plan
+    from gst_bench.sim.vidur_config import build_config
     from tests.sim.conftest import small_workload
 
     class VidurLinearOnLocalFiles(LinearRegressionExecutionTimePredictor):
@@ -75,7 +73,9 @@ def test_vidurs_own_loader_and_trainer_accept_the_files(tiny_profile, tmp_path) 
             return 0.0
 
     cfg = compose("backend=serial")
-    built = build_config(plan(small_workload(), cfg), tiny_profile, Switches(), 0, tmp_path)
+    built = build_config(
+        plan(small_workload(), cfg), tiny_profile, Switches(), cfg["hardware"], 0, tmp_path
+    )
     config = LinearRegressionExecutionTimePredictorConfig(
         polynomial_degree=[1],
         polynomial_include_bias=[True],
@@ -100,7 +100,7 @@ def test_reused_when_it_covers_and_rejected_when_edited(tiny_profile, tmp_path) 
     root = tiny_profile.path.parents[3]
     found = find_profile(root, "cpu", "qwen3-tiny", "float32")
     assert found is not None and found.content_hash == tiny_profile.content_hash
-    again = ensure_profile(root, cfg["model"], cfg["hardware"], tiny_profile.grid.reach(), tmp_path)
+    again = ensure_profile(root, cfg["model"], cfg["hardware"], tiny_needs(), tmp_path)
     assert again.path == tiny_profile.path
 
     copy = tmp_path / "edited"
@@ -112,8 +112,3 @@ def test_reused_when_it_covers_and_rejected_when_edited(tiny_profile, tmp_path) 
     with pytest.raises(ProfileError, match="re-profile"):
         ProfileInfo.load(copy)
     assert json.loads((copy / "profile.json").read_text())["format"].endswith("vidur-profile")
-
-
-def test_missing_profile_names_the_command(tmp_path) -> None:
-    with pytest.raises(ProfileError, match=r"pytest benchmarks/test_profile.py -m a100"):
-        require_profile(tmp_path, "a100", "qwen3-0.6b", "bfloat16")

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.suite_project import ROOT
 
 
 def test_missing_profile_skips_with_the_command(tmp_path) -> None:
