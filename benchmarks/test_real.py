@@ -9,7 +9,7 @@ import pytest
 from gst_bench.real.harness import RealRunError, open_harness
 from gst_compare import metrics
 
-pytestmark = pytest.mark.real
+pytestmark = [pytest.mark.real, pytest.mark.benchmark(group="real")]
 
 
 def test_real(

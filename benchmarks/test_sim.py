@@ -14,6 +14,7 @@ from gst_bench.sim.vidur_adapter import simulate
 
 
 @pytest.mark.sim
+@pytest.mark.benchmark(group="sim")
 def test_sim(
     workload,
     backend,

@@ -77,6 +77,9 @@ class RunMeta:
     host: str = "unknown"
     test_id: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    # Why this run's timings may be polluted (other load, a noisy profile), one line each;
+    # empty when nothing was seen. A pair with a flagged side is judged INCONCLUSIVE.
+    noise_flags: list[str] = field(default_factory=list)
     schema_version: int = SCHEMA_VERSION
 
     def __post_init__(self) -> None:

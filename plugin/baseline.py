@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
+from gst_compare import metrics
 from gst_compare.artifacts import Artifact, RequestRecord, dump_artifact, load_artifact
 from gst_compare.pairing import describe
 from gst_compare.store import safe_name
@@ -59,6 +60,8 @@ class DriftResult:
     differences: tuple[str, ...] = ()
     n_differences: int = 0
     required: bool = False
+    # How far each metric moved (p50 and p90, in ms and %), when it drifted.
+    shifts: tuple[str, ...] = ()
 
     @property
     def failed(self) -> bool:
@@ -166,4 +169,20 @@ def check_drift(
     found = differences(artifact, baseline, rel_tolerance)
     status = DriftStatus.DRIFT if found else DriftStatus.MATCH
     shown = tuple(found[:SHOWN_DIFFERENCES])
-    return DriftResult(label, status, path, test_id, shown, len(found), required)
+    shifts = metric_shifts(artifact, baseline) if found else ()
+    return DriftResult(label, status, path, test_id, shown, len(found), required, shifts)
+
+
+def metric_shifts(new: Artifact, base: Artifact) -> tuple[str, ...]:
+    """Each metric percentile that moved: ``TPOT p50 95.20 → 98.10 ms (+2.90 ms, +3.0 %)``."""
+    found = []
+    for metric in metrics.METRICS:
+        before, after = metrics.values(base, metric), metrics.values(new, metric)
+        if not before or not after:
+            continue
+        for q in (50, 90):
+            a, b = metrics.percentile(after, q), metrics.percentile(before, q)
+            if a != b:
+                rel = f", {(a - b) / b:+.1%}" if b else ""
+                found.append(f"{metric} p{q} {b:.2f} → {a:.2f} ms ({a - b:+.2f} ms{rel})")
+    return tuple(found)

@@ -7,23 +7,35 @@ Plain code: a script can call :func:`compare_session` with sides it loaded itsel
 
 from __future__ import annotations
 
+import os
 import shlex
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from statistics import fmean
 from typing import Any
 
 from gst_compare import metrics
-from gst_compare.artifacts import ArtifactError, load_artifact
+from gst_compare.artifacts import Artifact, ArtifactError, load_artifact
 from gst_compare.baseline import BaselineFolder, DriftResult, DriftStatus, check_drift
 from gst_compare.distance import MetricDistance, compare_metric
-from gst_compare.gate import FAIL, NOT_JUDGED, PASS, GateConfig, combine, judge
-from gst_compare.pairing import SESSION, Pair, Pairer, Side
-from gst_compare.report import ComparisonReport, Finding, PairResult, SideInfo, write
+from gst_compare.gate import FAIL, INCONCLUSIVE, PASS, GateConfig, Outcome, judge, pair_verdict
+from gst_compare.metrics import NS_PER_MS
+from gst_compare.pairing import SESSION, STORE, Pair, Pairer, Side, refusal_reason
+from gst_compare.report import (
+    ComparisonReport,
+    Component,
+    Finding,
+    PairResult,
+    SideInfo,
+    shown_path,
+    write,
+)
 from gst_compare.store import ArtifactStore
 
 ARTIFACT_PROPERTY = "gst_artifact"
 GATE_PROPERTY = "gst_gate"
+JUDGED_PROPERTY = "gst_judged_pair"  # (real path, sim path) a fidelity test judged
 PAIR_KEY_FIELDS = ("workload_hash", "model", "hardware", "backend")
 
 
@@ -36,13 +48,19 @@ class TestRecord:
 
 @dataclass
 class Recorder:
-    """What this session's tests recorded, keyed by test id; filled on the controller."""
+    """What this session's tests recorded, keyed by test id; filled on the controller.
+    ``judged`` holds the stored pairs fidelity tests judged, so a session that only reruns
+    fidelity tests still reports them."""
 
     tests: dict[str, TestRecord] = field(default_factory=dict)
+    judged: dict[str, tuple[str, str]] = field(default_factory=dict)
     report: ComparisonReport | None = None
 
     def record(self, test_id: str, user_properties: Iterable[tuple[str, Any]]) -> None:
         properties = list(user_properties)
+        for key, value in properties:
+            if key == JUDGED_PROPERTY:
+                self.judged[test_id] = (str(value[0]), str(value[1]))
         paths = [str(v) for k, v in properties if k == ARTIFACT_PROPERTY]
         if not paths:
             return
@@ -53,8 +71,17 @@ class Recorder:
                 record.gate_overrides.update(value)
 
     def sides(self) -> tuple[list[Side], list[str]]:
-        """Recorded artifacts in test-id order (stable under xdist); unreadable ones as errors."""
+        """Recorded artifacts in test-id order (stable under xdist); unreadable ones as errors.
+        Pairs judged from the store come first, so this session's own sides replace them."""
         sides, errors = [], []
+        for test_id, paths in sorted(self.judged.items()):
+            for path in paths:
+                try:
+                    artifact = load_artifact(Path(path))
+                except ArtifactError as exc:
+                    errors.append(f"{test_id}: {exc}")
+                    continue
+                sides.append(Side(artifact, Path(path), STORE, artifact.meta.test_id))
         for record in sorted(self.tests.values(), key=lambda r: r.test_id):
             for path in record.paths:
                 try:
@@ -117,7 +144,7 @@ def compare_session(
     report.unpaired = [Finding(u.label, u.hint, (u.side.test_id,)) for u in pairing.unpaired]
     report.notes += pairing.notes
     report.drift = _drift(sides, settings, report)
-    report.provenance["artifacts"] = _artifact_provenance(pairing.pairs, sides)
+    report.provenance["artifacts"] = _artifact_provenance(pairing.pairs, sides, settings.report_dir)
     report.verdict = decide(report)
     report.rerun_command, report.accept_command = _commands(report, sides, settings.command_args)
     report.report_dir = str(settings.report_dir)
@@ -133,44 +160,80 @@ def compare_session(
     return report
 
 
-def decide(report: ComparisonReport) -> str:
-    """The session's verdict: a failed gate, refused pair, drift or error fails it."""
+def decide(report: ComparisonReport) -> Outcome:
+    """The session's verdict. FAIL: an error, a refused pair, drift, or an enforced pair that
+    failed. INCONCLUSIVE: an enforced pair could not be decided, or nothing was judged. PASS:
+    every enforced pair passed (or, with only advisory pairs, every drift check matched)."""
     if report.errors or report.refused or any(d.failed for d in report.drift):
         return FAIL
-    verdicts = [p.verdict for p in report.pairs if not (p.advisory and p.verdict == FAIL)]
-    if FAIL in verdicts:
+    enforced = [p.verdict for p in report.pairs if not p.advisory]
+    if FAIL in enforced:
         return FAIL
-    judged = PASS in verdicts or any(d.status.is_judged for d in report.drift)
-    return PASS if judged else NOT_JUDGED
+    if INCONCLUSIVE in enforced:
+        return INCONCLUSIVE
+    advisory_passed = not enforced and any(p.verdict == PASS for p in report.pairs)
+    judged = PASS in enforced or advisory_passed or any(d.status.is_judged for d in report.drift)
+    return PASS if judged else INCONCLUSIVE
 
 
-def _judge_pair(pair: Pair, settings: Settings, extensions: Extensions) -> PairResult:
-    gate_data = extensions.thresholds(pair) or default_thresholds(settings.gate, pair)
-    gate = GateConfig.from_dict(gate_data)
+def judge_pair(
+    pair: Pair, gate: GateConfig, extensions: Extensions, report_dir: Path | None = None
+) -> PairResult:
+    """Distances and verdicts of one pair under ``gate`` (no files written)."""
     distances = [_distance(pair, m, gate, extensions) for m in metrics.METRICS]
-    verdicts = [judge(d, gate) for d in distances]
-    result = PairResult(
+    suspect = noise_flags(pair)
+    verdicts = [judge(d, gate, suspect) for d in distances]
+    return PairResult(
         label=pair.label,
         key=dict(zip(PAIR_KEY_FIELDS, pair.real.meta.pair_key, strict=True)),
-        real=_side_info(pair.real),
-        sim=_side_info(pair.sim),
+        real=_side_info(pair.real, report_dir),
+        sim=_side_info(pair.sim, report_dir),
         gate=gate.to_dict(),
-        verdict=combine([v.verdict for v in verdicts]),
+        verdict=pair_verdict(verdicts),
         distances=distances,
         verdicts=verdicts,
         advisory=gate.is_advisory(pair.sim.meta.variant),
+        workload=pair.real.meta.workload_name,
+        e2e_parts=e2e_parts(pair.real.artifact, pair.sim.artifact),
     )
+
+
+def pair_gate(pair: Pair, gate: GateConfig, extensions: Extensions) -> GateConfig:
+    """The gate a pair is judged with: a ``pytest_gst_gate_thresholds`` hook's, else the
+    session's with the pair's ``gst_gate`` marker overrides."""
+    return GateConfig.from_dict(extensions.thresholds(pair) or default_thresholds(gate, pair))
+
+
+def stored_pair(store: ArtifactStore, pair_key: tuple[str, ...], variant: str) -> Pair | str:
+    """The latest stored real run and ``variant`` simulation of a pair key, or why not."""
+    found = {}
+    for kind, wanted in (("real", "default"), ("sim", variant)):
+        entries = [e for e in store.entries(kind) if tuple(e.key[1:]) == (*pair_key, wanted)]
+        if not entries:
+            return f"no {kind} artifact for this pair in the store {store.root}"
+        found[kind] = Side(
+            load_artifact(entries[0].path), entries[0].path, STORE, entries[0].test_id
+        )
+    reason = refusal_reason(found["real"].artifact, found["sim"].artifact)
+    return Pair(found["real"], found["sim"]) if reason is None else f"not comparable: {reason}"
+
+
+def _judge_pair(pair: Pair, settings: Settings, extensions: Extensions) -> PairResult:
+    gate = pair_gate(pair, settings.gate, extensions)
+    result = judge_pair(pair, gate, extensions, settings.report_dir)
     if settings.plots:
         from gst_compare.plots import plot_pair
 
-        paths = plot_pair(pair.real.artifact, pair.sim.artifact, settings.report_dir, pair.label)
+        paths = plot_pair(
+            pair.real.artifact, pair.sim.artifact, settings.report_dir, pair.label, tolerances(gate)
+        )
         result.plots = [p.name for p in paths]
     return result
 
 
 def _distance(pair: Pair, metric: str, gate: GateConfig, extensions: Extensions) -> MetricDistance:
     real, sim = pair.real.artifact, pair.sim.artifact
-    distance = compare_metric(metric, real, sim, gate.percentile_confidence)
+    distance = compare_metric(metric, real, sim, gate.confidence, gate.bootstrap_resamples)
     if not distance.available:
         return distance
     extra: dict[str, float] = {}
@@ -181,18 +244,54 @@ def _distance(pair: Pair, metric: str, gate: GateConfig, extensions: Extensions)
     return replace(distance, extra=extra)
 
 
-def _side_info(side: Side) -> SideInfo:
+def tolerances(gate: GateConfig) -> dict[str, dict[str, tuple[float, str]]]:
+    """Each gated metric's percentile tolerances as (limit, "rel" | "ms"), for the figures."""
+    found = {}
+    for metric in gate.metrics:
+        absolute = gate.is_absolute(metric)
+        limits = gate.percentile_abs_error_ms if absolute else gate.percentile_rel_error
+        found[metric] = {k: (v, "ms" if absolute else "rel") for k, v in limits.items()}
+    return found
+
+
+def e2e_parts(real: Artifact, sim: Artifact) -> list[Component]:
+    """Mean E2E of the requests both sides ran, and its additive parts: queueing, prefill
+    (scheduled to first token) and decode (first token to completion)."""
+    ids = sorted(set(real.request_ids) & set(sim.request_ids))
+    if not ids:
+        return []
+    parts = {
+        "e2e": lambda r: r.completed_at_ns - r.arrived_at_ns,
+        "queueing": lambda r: r.scheduled_at_ns - r.arrived_at_ns,
+        "prefill": lambda r: r.first_token_at_ns - r.scheduled_at_ns,
+        "decode": lambda r: r.completed_at_ns - r.first_token_at_ns,
+    }
+    by_id = ({r.id: r for r in real.requests}, {r.id: r for r in sim.requests})
+    return [
+        Component(name, *(fmean(part(side[i]) for i in ids) / NS_PER_MS for side in by_id))
+        for name, part in parts.items()
+    ]
+
+
+def noise_flags(pair: Pair) -> str:
+    """Why either side's timings may be polluted, in one line ("" when nothing was seen)."""
+    flags = [f"{s.meta.kind}: {flag}" for s in (pair.real, pair.sim) for flag in s.meta.noise_flags]
+    return "; ".join(flags)
+
+
+def _side_info(side: Side, report_dir: Path | None) -> SideInfo:
     meta = side.meta
     return SideInfo(
         kind=meta.kind,
         source=side.source,
         test_id=side.test_id,
         run_id=meta.run_id,
-        path=str(side.path),
+        path=os.path.relpath(side.path, report_dir) if report_dir else str(side.path),
         variant=meta.variant,
         device_name=meta.device_name,
         n_requests=len(side.artifact.requests),
         git_commit=meta.git_commit,
+        noise_flags=tuple(meta.noise_flags),
     )
 
 
@@ -203,22 +302,23 @@ def _drift(sides: list[Side], settings: Settings, report: ComparisonReport) -> l
             continue
         try:
             gate = settings.gate.with_overrides(side.gate_overrides)
-            results.append(
-                check_drift(
-                    side.artifact,
-                    settings.baselines,
-                    gate.drift_rel_tolerance,
-                    settings.accept_baseline,
-                    side.test_id,
-                    required=gate.drift_require_baseline,
-                )
+            found = check_drift(
+                side.artifact,
+                settings.baselines,
+                gate.drift_rel_tolerance,
+                settings.accept_baseline,
+                side.test_id,
+                required=gate.drift_require_baseline,
             )
+            results.append(replace(found, baseline=shown_path(found.baseline)))
         except Exception as exc:
             report.errors.append(f"{side.test_id}: drift check failed: {type(exc).__name__}: {exc}")
     return results
 
 
-def _artifact_provenance(pairs: list[Pair], sides: list[Side]) -> list[dict[str, Any]]:
+def _artifact_provenance(
+    pairs: list[Pair], sides: list[Side], report_dir: Path
+) -> list[dict[str, Any]]:
     used = {id(s.artifact): s for s in sides}
     used.update({id(s.artifact): s for p in pairs for s in (p.real, p.sim)})
     return [
@@ -234,7 +334,7 @@ def _artifact_provenance(pairs: list[Pair], sides: list[Side]) -> list[dict[str,
             "host": s.meta.host,
             "versions": s.meta.versions,
             "config": s.meta.config,
-            "path": str(s.path),
+            "path": os.path.relpath(s.path, report_dir),
         }
         for s in used.values()
     ]

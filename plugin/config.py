@@ -51,20 +51,40 @@ class ConfigComposer:
 
         if not self.config_dir.is_dir():
             raise ConfigError(f"config folder {self.config_dir} does not exist")
+        self._check_overrides(overrides)
         GlobalHydra.instance().clear()
         try:
             with initialize_config_dir(config_dir=str(self.config_dir), version_base=None):
                 cfg = compose(config_name="config", overrides=overrides)
             resolved = OmegaConf.to_container(cfg, resolve=True)
-        except (HydraException, OmegaConfBaseException) as exc:
+        except (HydraException, OmegaConfBaseException, ValueError) as exc:
+            reason = " ".join(str(exc).split())  # Hydra's messages span lines
             raise ConfigError(
-                f"cannot compose the config with overrides {overrides}: {exc}. "
+                f"cannot compose the config with overrides {overrides}: {reason}. "
                 f"Groups and choices: {self._all_choices()}"
             ) from None
         finally:
             GlobalHydra.instance().clear()
         assert isinstance(resolved, dict)
         return resolved
+
+    def _check_overrides(self, overrides: list[str]) -> None:
+        """What Hydra would report with a traceback (no key) or accept and break every test
+        later (``~group``: each test reads its group), refused here in one line."""
+        groups = set(self._all_choices())
+        for override in overrides:
+            target = override.lstrip("~+").split("=", 1)[0].strip()
+            if not target:
+                raise ConfigError(
+                    f"override {override!r} has no key; write KEY=VALUE, e.g. "
+                    "--gst-set hardware.threads=2 or --gst-set gate=strict"
+                )
+            if override.startswith("~") and target in groups:
+                raise ConfigError(
+                    f"{override!r} removes the config group {target!r}, which the suite needs; "
+                    f"choose one of its options instead ({target}=NAME, NAME in "
+                    f"{self.choices(target)})"
+                )
 
     def _all_choices(self) -> dict[str, list[str]]:
         groups = sorted(p.name for p in self.config_dir.iterdir() if p.is_dir())

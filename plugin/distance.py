@@ -1,9 +1,11 @@
-"""How far a simulated latency distribution is from the real one, with honest sample sizes.
+"""How far a simulated latency distribution is from the real one, with intervals that say how
+sure the figure is.
 
-Everything here works on plain lists of milliseconds (or on two artifacts through
-:mod:`gst_compare.metrics`) and knows nothing of pytest. scipy provides the tests; what it lacks
-(the distribution-free order-statistic interval of a percentile, request-paired errors) is
-written out here.
+Everything here works on samples of milliseconds tagged with their request id (or on two
+artifacts through :mod:`gst_compare.metrics`) and knows nothing of pytest. Each error (a
+percentile's relative or absolute error, the Wasserstein distance relative to the real median,
+the mean's error, the per-request MAPE) comes with a paired-bootstrap interval over requests
+(:mod:`gst_compare.bootstrap`); scipy's KS and Anderson–Darling tests are kept as information.
 """
 
 from __future__ import annotations
@@ -20,21 +22,22 @@ from gst_compare.artifacts import Artifact
 PERCENTILES: tuple[int, ...] = metrics.SUMMARY_PERCENTILES
 PAIRED_QUANTILES: tuple[int, ...] = (50, 90, 99)
 DEFAULT_CONFIDENCE = 0.95
+DEFAULT_RESAMPLES = 1000
+
+Interval = tuple[float, float]
 
 
 @dataclass(frozen=True)
 class PercentileError:
-    """One percentile on both sides, its relative error and order-statistic intervals."""
+    """One percentile on both sides: its error relative to real and in ms, with intervals."""
 
     q: int
-    min_samples: int
-    enough: bool
-    real: float | None = None
-    sim: float | None = None
-    rel_error: float | None = None
-    real_interval: tuple[float, float] | None = None
-    sim_interval: tuple[float, float] | None = None
-    rel_error_interval: tuple[float, float] | None = None
+    real: float
+    sim: float
+    rel_error: float
+    abs_error_ms: float
+    rel_interval: Interval | None = None
+    abs_interval: Interval | None = None
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,7 @@ class PairedError:
     mape: float
     bias: float
     abs_quantiles: dict[str, float]
+    mape_interval: Interval | None = None
 
 
 @dataclass(frozen=True)
@@ -56,21 +60,26 @@ class AndersonResult:
 
 @dataclass(frozen=True)
 class MetricDistance:
-    """All distances of one metric between a real and a simulated artifact."""
+    """All distances of one metric between a real and a simulated artifact. ``n_requests`` is
+    the number of requests both sides have samples of: the bootstrap's sample size."""
 
     metric: str
     n_real: int
     n_sim: int
     available: bool
     note: str = ""
+    n_requests: int = 0
     ks_statistic: float | None = None
     ks_pvalue: float | None = None
     anderson: AndersonResult | None = None
     wasserstein_ms: float | None = None
+    wasserstein_ms_interval: Interval | None = None
     wasserstein_rel: float | None = None
+    wasserstein_rel_interval: Interval | None = None
     mean_real: float | None = None
     mean_sim: float | None = None
     mean_rel_error: float | None = None
+    mean_rel_interval: Interval | None = None
     percentiles: tuple[PercentileError, ...] = ()
     paired: PairedError | None = None
     extra: dict[str, float] = field(default_factory=dict)
@@ -129,99 +138,125 @@ def wasserstein(real: Sequence[float], sim: Sequence[float]) -> tuple[float, flo
 
 
 def energy(real: Sequence[float], sim: Sequence[float]) -> float:
-    """Energy distance (scipy), in the samples' unit."""
+    """Energy distance (scipy) of both samples divided by the real median: unitless.
+
+    scipy's energy distance is sqrt(2 ∫ (F - G)²) and so scales with the square root of the
+    samples' unit; relative to the real median it reads the same in ms or s, like
+    ``wasserstein_rel``."""
     from scipy.stats import energy_distance
 
-    return float(energy_distance(real, sim))
+    scale = abs(metrics.percentile(real, 50))
+    if not scale:
+        return 0.0 if list(real) == list(sim) else math.inf
+    return float(energy_distance([v / scale for v in real], [v / scale for v in sim]))
 
 
-def min_samples(q: float, confidence: float = DEFAULT_CONFIDENCE) -> int:
-    """Fewest samples for which [min, max] already covers the q-th percentile at ``confidence``.
+def _percentile_statistics(q: int):
+    from gst_compare import bootstrap as b
 
-    An equal-tailed interval needs each tail ≤ α/2: q^n ≤ α/2 and (1−q)^n ≤ α/2
-    (95 %: p50 → 6, p90 → 36, p95 → 72, p99 → 368).
-    """
-    fraction = q / 100.0
-    worst = max(fraction, 1.0 - fraction)
-    return math.ceil(math.log((1.0 - confidence) / 2.0) / math.log(worst) - 1e-12)
+    def sides(real_w, real_v, sim_w, sim_v):
+        return b.weighted_percentile(real_w, real_v, q), b.weighted_percentile(sim_w, sim_v, q)
 
+    def rel(real_w, real_v, sim_w, sim_v):
+        real, sim = sides(real_w, real_v, sim_w, sim_v)
+        return b.relative(sim - real, real)
 
-def order_statistic_ranks(
-    n: int, q: float, confidence: float = DEFAULT_CONFIDENCE
-) -> tuple[int, int] | None:
-    """1-based ranks (l, u) with P(X(l) ≤ ξq ≤ X(u)) ≥ confidence; None if n is too small.
+    def absolute(real_w, real_v, sim_w, sim_v):
+        real, sim = sides(real_w, real_v, sim_w, sim_v)
+        return sim - real
 
-    The count B of samples below the true percentile ξq is Binomial(n, q). X(l) > ξq exactly
-    when B ≤ l−1, and X(u) < ξq when B ≥ u; l is the largest and u the smallest rank that
-    keeps each of these tails ≤ α/2.
-    """
-    import numpy as np
-    from scipy.stats import binom
-
-    tail = (1.0 - confidence) / 2.0
-    counts = np.arange(n + 1)
-    below = np.flatnonzero(binom.cdf(counts, n, q / 100.0) <= tail)
-    above = np.flatnonzero(binom.sf(counts, n, q / 100.0) <= tail)
-    if n == 0 or below.size == 0 or above.size == 0 or above[0] + 1 > n:
-        return None
-    return int(below[-1]) + 1, int(above[0]) + 1
+    return {f"p{q}_rel": rel, f"p{q}_abs": absolute}
 
 
-def percentile_interval(
-    samples: Sequence[float], q: float, confidence: float = DEFAULT_CONFIDENCE
-) -> tuple[float, float] | None:
-    """Distribution-free interval of the q-th percentile; None without enough samples."""
-    data = sorted(samples)
-    ranks = order_statistic_ranks(len(data), q, confidence)
-    if ranks is None:
-        return None
-    return data[ranks[0] - 1], data[ranks[1] - 1]
+def _distribution_statistics():
+    from gst_compare import bootstrap as b
+
+    def wasserstein_rel(real_w, real_v, sim_w, sim_v):
+        median = b.weighted_percentile(real_w, real_v, 50)
+        return b.relative(b.wasserstein(real_w, real_v, sim_w, sim_v), median)
+
+    def wasserstein_ms(real_w, real_v, sim_w, sim_v):
+        return b.wasserstein(real_w, real_v, sim_w, sim_v)
+
+    def mean_rel(real_w, real_v, sim_w, sim_v):
+        real, sim = b.weighted_mean(real_w, real_v), b.weighted_mean(sim_w, sim_v)
+        return b.relative(sim - real, real)
+
+    return {
+        "wasserstein_rel": wasserstein_rel,
+        "wasserstein_ms": wasserstein_ms,
+        "mean_rel": mean_rel,
+    }
+
+
+def sample_intervals(
+    real: tuple[Sequence[float], Sequence[int]],
+    sim: tuple[Sequence[float], Sequence[int]],
+    confidence: float = DEFAULT_CONFIDENCE,
+    resamples: int = DEFAULT_RESAMPLES,
+) -> tuple[int, dict[str, Interval | None]]:
+    """Paired-bootstrap intervals of every error statistic of two samples given as
+    ``(values, request ids)``; returns the number of paired requests and the intervals."""
+    from gst_compare import bootstrap
+
+    paired = bootstrap.Paired.of(bootstrap.Samples.of(*real), bootstrap.Samples.of(*sim))
+    statistics = _distribution_statistics()
+    for q in PERCENTILES:
+        statistics.update(_percentile_statistics(q))
+    spreads = bootstrap.intervals(paired, statistics, confidence, resamples)
+    found = {name: s.interval() if s else None for name, s in spreads.items()}
+    if paired.n >= 2:  # Wasserstein distances: bias-corrected around the point estimate
+        w_ms, w_rel = wasserstein(real[0], sim[0])
+        for name, estimate in (("wasserstein_ms", w_ms), ("wasserstein_rel", w_rel)):
+            spread = spreads[name]
+            found[name] = spread.interval(estimate, floor=0.0) if spread else None
+    return paired.n, found
 
 
 def percentile_error(
-    real: Sequence[float], sim: Sequence[float], q: int, confidence: float = DEFAULT_CONFIDENCE
+    real: Sequence[float], sim: Sequence[float], q: int, found: dict[str, Interval | None]
 ) -> PercentileError:
-    needed = min_samples(q, confidence)
-    if not real or not sim:
-        return PercentileError(q=q, min_samples=needed, enough=False)
     real_value, sim_value = metrics.percentile(real, q), metrics.percentile(sim, q)
-    real_ci, sim_ci = (
-        percentile_interval(real, q, confidence),
-        percentile_interval(sim, q, confidence),
-    )
     return PercentileError(
         q=q,
-        min_samples=needed,
-        enough=real_ci is not None and sim_ci is not None,
         real=real_value,
         sim=sim_value,
         rel_error=relative_error(sim_value, real_value),
-        real_interval=real_ci,
-        sim_interval=sim_ci,
-        rel_error_interval=_ratio_interval(real_ci, sim_ci),
+        abs_error_ms=sim_value - real_value,
+        rel_interval=found.get(f"p{q}_rel"),
+        abs_interval=found.get(f"p{q}_abs"),
     )
 
 
-def _ratio_interval(
-    real_ci: tuple[float, float] | None, sim_ci: tuple[float, float] | None
-) -> tuple[float, float] | None:
-    """A conservative interval of the relative error from the two sides' intervals."""
-    if real_ci is None or sim_ci is None or real_ci[0] <= 0:
-        return None
-    return sim_ci[0] / real_ci[1] - 1.0, sim_ci[1] / real_ci[0] - 1.0
+def paired_error(
+    real: dict[int, float],
+    sim: dict[int, float],
+    confidence: float = DEFAULT_CONFIDENCE,
+    resamples: int = DEFAULT_RESAMPLES,
+) -> PairedError | None:
+    """Per-request relative errors over the ids both sides have (and real is not zero), with
+    the bootstrap interval of their mean magnitude (MAPE)."""
+    from gst_compare import bootstrap
 
-
-def paired_error(real: dict[int, float], sim: dict[int, float]) -> PairedError | None:
-    """Per-request relative errors over the ids both sides have (and real is not zero)."""
-    errors = [relative_error(sim[i], real[i]) for i in sorted(real.keys() & sim.keys()) if real[i]]
+    ids = [i for i in sorted(real.keys() & sim.keys()) if real[i]]
+    errors = [relative_error(sim[i], real[i]) for i in ids]
     if not errors:
         return None
     magnitudes = [abs(e) for e in errors]
+    samples = bootstrap.Samples.of(magnitudes, ids)
+
+    def mape(real_w, real_v, sim_w, sim_v):
+        return bootstrap.weighted_mean(real_w, real_v)
+
+    spread = bootstrap.intervals(
+        bootstrap.Paired.of(samples, samples), {"mape": mape}, confidence, resamples
+    )["mape"]
     return PairedError(
         n=len(errors),
         mape=sum(magnitudes) / len(magnitudes),
         bias=metrics.percentile(errors, 50),
         abs_quantiles={f"p{q}": metrics.percentile(magnitudes, q) for q in PAIRED_QUANTILES},
+        mape_interval=spread.interval() if spread else None,
     )
 
 
@@ -230,8 +265,13 @@ def compare_samples(
     real: Sequence[float],
     sim: Sequence[float],
     confidence: float = DEFAULT_CONFIDENCE,
+    resamples: int = DEFAULT_RESAMPLES,
+    real_ids: Sequence[int] | None = None,
+    sim_ids: Sequence[int] | None = None,
 ) -> MetricDistance:
-    """Every unpaired distance between two samples of one metric."""
+    """Every distance between two samples of one metric. ``real_ids``/``sim_ids`` name the
+    request of each sample (the bootstrap resamples requests); without them the i-th samples
+    of the two sides are taken to be the same request."""
     if not real or not sim:
         missing = "real" if not real else "simulated"
         return MetricDistance(
@@ -241,6 +281,9 @@ def compare_samples(
             available=False,
             note=f"not available: the {missing} side has no samples",
         )
+    real_ids = list(range(len(real))) if real_ids is None else real_ids
+    sim_ids = list(range(len(sim))) if sim_ids is None else sim_ids
+    n_requests, found = sample_intervals((real, real_ids), (sim, sim_ids), confidence, resamples)
     ks_stat, ks_p = ks(real, sim)
     w_ms, w_rel = wasserstein(real, sim)
     mean_real, mean_sim = sum(real) / len(real), sum(sim) / len(sim)
@@ -249,29 +292,42 @@ def compare_samples(
         n_real=len(real),
         n_sim=len(sim),
         available=True,
+        n_requests=n_requests,
         ks_statistic=ks_stat,
         ks_pvalue=ks_p,
         anderson=anderson(real, sim),
         wasserstein_ms=w_ms,
+        wasserstein_ms_interval=found["wasserstein_ms"],
         wasserstein_rel=w_rel,
+        wasserstein_rel_interval=found["wasserstein_rel"],
         mean_real=mean_real,
         mean_sim=mean_sim,
         mean_rel_error=relative_error(mean_sim, mean_real),
-        percentiles=tuple(percentile_error(real, sim, q, confidence) for q in PERCENTILES),
+        mean_rel_interval=found["mean_rel"],
+        percentiles=tuple(percentile_error(real, sim, q, found) for q in PERCENTILES),
     )
 
 
 def compare_metric(
-    metric: str, real: Artifact, sim: Artifact, confidence: float = DEFAULT_CONFIDENCE
+    metric: str,
+    real: Artifact,
+    sim: Artifact,
+    confidence: float = DEFAULT_CONFIDENCE,
+    resamples: int = DEFAULT_RESAMPLES,
 ) -> MetricDistance:
     """Distances of ``metric`` between two artifacts, with request-paired errors where defined."""
-    real_values = metrics.values(real, metric)
-    distance = compare_samples(metric, real_values, metrics.values(sim, metric), confidence)
+    real_values, real_ids = metrics.tagged_values(real, metric)
+    sim_values, sim_ids = metrics.tagged_values(sim, metric)
+    distance = compare_samples(
+        metric, real_values, sim_values, confidence, resamples, real_ids, sim_ids
+    )
     if not distance.available and metric == "itl":
         side = "real" if not real_values else "simulated"
         note = f"not available: the {side} artifact has no per-token times"
         return replace(distance, note=note)
     if not distance.available or metric not in metrics.PER_REQUEST_METRICS:
         return distance
-    paired = paired_error(metrics.per_request(real, metric), metrics.per_request(sim, metric))
+    paired = paired_error(
+        metrics.per_request(real, metric), metrics.per_request(sim, metric), confidence, resamples
+    )
     return replace(distance, paired=paired)

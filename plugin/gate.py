@@ -1,4 +1,7 @@
-"""Two-sided gates on the distances: pass, fail, or not judged when the samples cannot tell.
+"""Gates on intervals: PASS when the whole confidence interval of an error lies inside its
+tolerance, FAIL when it lies entirely outside, INCONCLUSIVE otherwise (with the number of
+requests that would likely decide it). More data narrows the interval, so it can only make a
+verdict sharper, never stricter by accident.
 
 Thresholds come from ``configs/gate/<preset>.yaml`` (``--gst-set gate=strict``,
 ``--gst-set gate.percentile_rel_error.p50=0.2``) and per test from ``@pytest.mark.gst_gate``.
@@ -8,19 +11,38 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, fields, replace
+from enum import Enum
 from typing import Any
 
 from gst_compare import metrics
-from gst_compare.distance import MetricDistance, min_samples
+from gst_compare.distance import Interval, MetricDistance
 
-PASS, FAIL, NOT_JUDGED = "pass", "fail", "not judged"
+
+class Outcome(str, Enum):
+    """A judgement (the value is what reports and JSON say)."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    INCONCLUSIVE = "inconclusive"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+PASS, FAIL, INCONCLUSIVE = Outcome.PASS, Outcome.FAIL, Outcome.INCONCLUSIVE
 PERCENTILE_KEYS: tuple[str, ...] = tuple(f"p{q}" for q in metrics.SUMMARY_PERCENTILES)
-OPTIONAL_LIMITS: tuple[str, ...] = ("ks_pvalue_min", "mean_rel_error", "mape_max")
+ABS_PERCENTILE_KEYS: tuple[str, ...] = tuple(f"abs_{k}" for k in PERCENTILE_KEYS)
+OPTIONAL_LIMITS: tuple[str, ...] = (
+    "wasserstein_rel_max",
+    "wasserstein_abs_max_ms",
+    "mean_rel_error",
+    "mape_max",
+)
 MARKER_KEYS: tuple[str, ...] = (
     *PERCENTILE_KEYS,
+    *ABS_PERCENTILE_KEYS,
     *OPTIONAL_LIMITS,
-    "abs_tolerance_ms",
-    "ks_min_samples",
+    "min_requests",
     "drift_rel_tolerance",
     "metrics",
 )
@@ -36,13 +58,21 @@ class GateConfig:
 
     name: str = "default"
     metrics: tuple[str, ...] = metrics.METRICS
+    confidence: float = 0.95
+    bootstrap_resamples: int = 1000
+    # Fewer requests than this (both sides) and nothing is judged: a bootstrap interval from a
+    # handful of requests is not an interval.
+    min_requests: int = 30
     percentile_rel_error: dict[str, float] = field(default_factory=dict)
-    abs_tolerance_ms: float = 0.0
-    ks_pvalue_min: float | None = None
-    ks_min_samples: int = 30
+    # Metrics whose real value can be ~0 (queueing): judged on sim − real in ms instead.
+    absolute_metrics: tuple[str, ...] = ("queueing",)
+    percentile_abs_error_ms: dict[str, float] = field(default_factory=dict)
+    # Effect size of the whole distribution: Wasserstein-1 distance / real median (one-sided);
+    # for the absolute metrics, the distance itself in ms.
+    wasserstein_rel_max: float | None = None
+    wasserstein_abs_max_ms: float | None = None
     mean_rel_error: float | None = None
     mape_max: float | None = None
-    percentile_confidence: float = 0.95
     drift_rel_tolerance: float = 0.0
     # Fail when a simulated artifact has no comparable baseline (the CI drift gate: a missing
     # or replaced baseline must not turn the gate into a no-op).
@@ -59,24 +89,25 @@ class GateConfig:
             raise GateConfigError(f"unknown gate setting(s) {unknown}; accepted: {sorted(known)}")
         values = dict(data)
         values["metrics"] = _metrics(values.get("metrics", metrics.METRICS))
-        values["percentile_rel_error"] = _percentiles(values.get("percentile_rel_error") or {})
+        values["absolute_metrics"] = _metrics(values.get("absolute_metrics", ("queueing",)))
+        for key in ("percentile_rel_error", "percentile_abs_error_ms"):
+            values[key] = _percentiles(key, values.get(key) or {})
         values["advisory_variants"] = _names(values.get("advisory_variants") or ())
         gate = cls(**values)
         gate.check()
         return gate
 
     def check(self) -> None:
-        for name in ("abs_tolerance_ms", "drift_rel_tolerance", *OPTIONAL_LIMITS):
+        for name in ("drift_rel_tolerance", *OPTIONAL_LIMITS):
             _non_negative(name, getattr(self, name), optional=name in OPTIONAL_LIMITS)
-        if not 0.5 < self.percentile_confidence < 1.0:
+        if not 0.5 < self.confidence < 1.0:
             raise GateConfigError(
-                f"gate.percentile_confidence={self.percentile_confidence!r}; "
-                "use a number in (0.5, 1)"
+                f"gate.confidence={self.confidence!r}; use a number in (0.5, 1), e.g. 0.95"
             )
-        if not isinstance(self.ks_min_samples, int) or self.ks_min_samples < 2:
-            raise GateConfigError(
-                f"gate.ks_min_samples={self.ks_min_samples!r}; use an integer ≥ 2"
-            )
+        for name, least in (("min_requests", 2), ("bootstrap_resamples", 100)):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < least:
+                raise GateConfigError(f"gate.{name}={value!r}; use an integer ≥ {least}")
 
     def with_overrides(self, overrides: dict[str, Any]) -> GateConfig:
         """Apply marker-style flat overrides (``p50=0.3``, ``ks_pvalue_min=None``)."""
@@ -85,23 +116,38 @@ class GateConfig:
         problems = marker_problems(overrides)
         if problems:
             raise GateConfigError("; ".join(problems))
-        percentiles = dict(self.percentile_rel_error)
-        percentiles.update({k: v for k, v in overrides.items() if k in PERCENTILE_KEYS})
-        scalars = {k: v for k, v in overrides.items() if k not in PERCENTILE_KEYS}
+        relative = dict(self.percentile_rel_error)
+        relative.update({k: v for k, v in overrides.items() if k in PERCENTILE_KEYS})
+        absolute = dict(self.percentile_abs_error_ms)
+        absolute.update({k[4:]: v for k, v in overrides.items() if k in ABS_PERCENTILE_KEYS})
+        percentile_keys = {*PERCENTILE_KEYS, *ABS_PERCENTILE_KEYS}
+        scalars = {k: v for k, v in overrides.items() if k not in percentile_keys}
         if "metrics" in scalars:
             scalars["metrics"] = _metrics(scalars["metrics"])
-        gate = replace(self, percentile_rel_error=percentiles, **scalars)
+        gate = replace(
+            self,
+            percentile_rel_error=_drop_none(relative),
+            percentile_abs_error_ms=_drop_none(absolute),
+            **scalars,
+        )
         gate.check()
         return gate
 
     def to_dict(self) -> dict[str, Any]:
         out = {f.name: getattr(self, f.name) for f in fields(self)}
-        out["metrics"] = list(self.metrics)
-        out["advisory_variants"] = list(self.advisory_variants)
+        for name in ("metrics", "absolute_metrics", "advisory_variants"):
+            out[name] = list(getattr(self, name))
         return out
 
     def is_advisory(self, variant: str) -> bool:
         return variant in self.advisory_variants
+
+    def is_absolute(self, metric: str) -> bool:
+        return metric in self.absolute_metrics
+
+
+def _drop_none(limits: dict[str, Any]) -> dict[str, float]:
+    return {k: float(v) for k, v in limits.items() if v is not None}
 
 
 def marker_problems(kwargs: dict[str, Any]) -> list[str]:
@@ -154,101 +200,179 @@ def _metrics(names: Any) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _percentiles(data: dict[str, Any]) -> dict[str, float]:
+def _percentiles(name: str, data: dict[str, Any]) -> dict[str, float]:
     for key, value in data.items():
         if key not in PERCENTILE_KEYS:
             raise GateConfigError(
-                f"gate.percentile_rel_error.{key}: unknown percentile; "
-                f"accepted: {list(PERCENTILE_KEYS)}"
+                f"gate.{name}.{key}: unknown percentile; accepted: {list(PERCENTILE_KEYS)}"
             )
-        _non_negative(f"percentile_rel_error.{key}", value, optional=True)
-    return {k: float(v) for k, v in data.items() if v is not None}
+        _non_negative(f"{name}.{key}", value, optional=True)
+    return _drop_none(data)
 
 
 @dataclass(frozen=True)
 class Check:
-    """One judged (or unjudgeable) criterion of one metric."""
+    """One criterion of one metric: the error, its interval, the tolerance and the outcome.
+    ``unit`` is "rel" (a fraction of the real value) or "ms"; a one-sided check (an effect
+    size, MAPE) has the tolerance band [0, limit]."""
 
     name: str
-    verdict: str
+    verdict: Outcome
     value: float | None = None
+    interval: Interval | None = None
     limit: float | None = None
+    unit: str = "rel"
+    two_sided: bool = True
     note: str = ""
+    needed_requests: int | None = None
 
 
 @dataclass(frozen=True)
 class MetricVerdict:
+    """``counts`` is False for a metric that is not gated or not measured on both sides: it
+    is shown, but takes no part in the pair's verdict."""
+
     metric: str
-    verdict: str
+    verdict: Outcome
     checks: tuple[Check, ...] = ()
     note: str = ""
+    counts: bool = True
 
 
-def combine(verdicts: list[str]) -> str:
-    """Fail if anything failed; pass if something passed; otherwise nothing could be judged."""
+def pair_verdict(verdicts: list[MetricVerdict]) -> Outcome:
+    """The verdicts of the metrics that count, combined."""
+    return combine([v.verdict for v in verdicts if v.counts])
+
+
+def combine(verdicts: list[Outcome]) -> Outcome:
+    """FAIL if anything failed; PASS only if everything passed; INCONCLUSIVE otherwise."""
     if FAIL in verdicts:
         return FAIL
-    return PASS if PASS in verdicts else NOT_JUDGED
+    if verdicts and all(v == PASS for v in verdicts):
+        return PASS
+    return INCONCLUSIVE
 
 
-def judge(distance: MetricDistance, gate: GateConfig) -> MetricVerdict:
+def judge(distance: MetricDistance, gate: GateConfig, suspect: str = "") -> MetricVerdict:
+    """The metric's checks; a suspect run (``suspect`` says why) makes them all INCONCLUSIVE."""
     if distance.metric not in gate.metrics:
-        return MetricVerdict(distance.metric, NOT_JUDGED, note="not gated (not in gate.metrics)")
+        note = "not gated (not in gate.metrics)"
+        return MetricVerdict(distance.metric, INCONCLUSIVE, note=note, counts=False)
     if not distance.available:
-        return MetricVerdict(distance.metric, NOT_JUDGED, note=distance.note)
+        return MetricVerdict(distance.metric, INCONCLUSIVE, note=distance.note, counts=False)
     checks = [*_percentile_checks(distance, gate), *_optional_checks(distance, gate)]
-    verdict = combine([c.verdict for c in checks])
-    note = "" if verdict != NOT_JUDGED else "too few samples to judge any gate"
-    return MetricVerdict(distance.metric, verdict, tuple(checks), note)
+    if suspect:
+        note = f"suspect measurement: {suspect}"
+        checks = [replace(c, verdict=INCONCLUSIVE, note=note, needed_requests=None) for c in checks]
+        return MetricVerdict(distance.metric, INCONCLUSIVE, tuple(checks), note)
+    if distance.n_requests < gate.min_requests:
+        note = (
+            f"n={distance.n_requests} requests < min_requests {gate.min_requests}: run a "
+            f"workload of ≥ {gate.min_requests} requests (e.g. --gst-workloads steady100)"
+        )
+        checks = [replace(c, verdict=INCONCLUSIVE, note=note, needed_requests=None) for c in checks]
+        return MetricVerdict(distance.metric, INCONCLUSIVE, tuple(checks), note)
+    return MetricVerdict(distance.metric, combine([c.verdict for c in checks]), tuple(checks))
+
+
+def decide(
+    value: float | None, interval: Interval | None, limit: float, two_sided: bool, n: int
+) -> tuple[Outcome, int | None]:
+    """The outcome of an error with its interval against the band [−limit, limit] (two-sided)
+    or [0, limit], and the requests that would likely decide an inconclusive one (intervals
+    narrow as 1/√n), None when more data cannot decide it."""
+    if value is None or interval is None or not all(map(math.isfinite, interval)):
+        return INCONCLUSIVE, None
+    low_band = -limit if two_sided else -math.inf
+    low, high = interval
+    if low_band <= low and high <= limit:
+        return PASS, None
+    if high < low_band or low > limit:
+        return FAIL, None
+    return INCONCLUSIVE, _needed(value, interval, low_band, limit, n)
+
+
+def _needed(value: float, interval: Interval, low_band: float, limit: float, n: int) -> int | None:
+    low, high = interval
+    if low_band <= value <= limit:  # inside: the side facing the nearer edge must shrink
+        facing_high = limit - value <= value - low_band
+        width, margin = (
+            (high - value, limit - value) if facing_high else (value - low, value - low_band)
+        )
+    else:  # outside: the side facing the band must clear it
+        above = value > limit
+        width, margin = (value - low, value - limit) if above else (high - value, low_band - value)
+    if margin <= 0 or width <= 0:
+        return None
+    return max(n + 1, math.ceil(n * (width / margin) ** 2))
 
 
 def _percentile_checks(distance: MetricDistance, gate: GateConfig) -> list[Check]:
+    absolute = gate.is_absolute(distance.metric)
+    limits = gate.percentile_abs_error_ms if absolute else gate.percentile_rel_error
     checks = []
-    for key, limit in gate.percentile_rel_error.items():
+    for key, limit in limits.items():
         error = distance.percentile(int(key[1:]))
-        if error is None or not error.enough or error.rel_error is None:
-            needed = min_samples(int(key[1:]), gate.percentile_confidence)
-            note = f"n={min(distance.n_real, distance.n_sim)} < {needed}"
-            checks.append(Check(key, NOT_JUDGED, limit=limit, note=note))
+        if error is None:
             continue
-        within = (
-            abs(error.sim - error.real) <= gate.abs_tolerance_ms or abs(error.rel_error) <= limit
+        value = error.abs_error_ms if absolute else error.rel_error
+        interval = error.abs_interval if absolute else error.rel_interval
+        checks.append(
+            _check(key, value, interval, limit, distance.n_requests, "ms" if absolute else "rel")
         )
-        checks.append(Check(key, PASS if within else FAIL, error.rel_error, limit))
     return checks
 
 
 def _optional_checks(distance: MetricDistance, gate: GateConfig) -> list[Check]:
-    checks = []
-    smallest = min(distance.n_real, distance.n_sim)
-    if gate.ks_pvalue_min is not None:
-        checks.append(_ks_check(distance, gate, smallest))
-    if gate.mean_rel_error is not None:
-        checks.append(
-            _error_check("mean", distance.mean_rel_error, gate.mean_rel_error, smallest, gate)
-        )
-    if gate.mape_max is not None:
-        paired = distance.paired
-        checks.append(
-            _error_check(
-                "mape", paired and paired.mape, gate.mape_max, paired.n if paired else 0, gate
+    found = []
+    n = distance.n_requests
+    if gate.is_absolute(distance.metric) and gate.wasserstein_abs_max_ms is not None:
+        found.append(
+            _check(
+                "wasserstein",
+                distance.wasserstein_ms,
+                distance.wasserstein_ms_interval,
+                gate.wasserstein_abs_max_ms,
+                n,
+                unit="ms",
+                two_sided=False,
             )
         )
-    return checks
+    elif not gate.is_absolute(distance.metric) and gate.wasserstein_rel_max is not None:
+        found.append(
+            _check(
+                "wasserstein",
+                distance.wasserstein_rel,
+                distance.wasserstein_rel_interval,
+                gate.wasserstein_rel_max,
+                n,
+                two_sided=False,
+            )
+        )
+    if gate.is_absolute(distance.metric):  # relative means of values near 0 say nothing
+        return found
+    if gate.mean_rel_error is not None:
+        found.append(
+            _check(
+                "mean", distance.mean_rel_error, distance.mean_rel_interval, gate.mean_rel_error, n
+            )
+        )
+    if gate.mape_max is not None and distance.paired is not None:
+        paired = distance.paired
+        found.append(
+            _check("mape", paired.mape, paired.mape_interval, gate.mape_max, n, two_sided=False)
+        )
+    return found
 
 
-def _ks_check(distance: MetricDistance, gate: GateConfig, n: int) -> Check:
-    limit, pvalue = gate.ks_pvalue_min, distance.ks_pvalue
-    if n < gate.ks_min_samples:
-        note = f"n={n} < ks_min_samples {gate.ks_min_samples}"
-        return Check("ks_p", NOT_JUDGED, limit=limit, note=note)
-    passed = pvalue is not None and limit is not None and pvalue >= limit
-    return Check("ks_p", PASS if passed else FAIL, pvalue, limit)
-
-
-def _error_check(name: str, value: float | None, limit: float, n: int, gate: GateConfig) -> Check:
-    """Mean and MAPE need as many samples as the median does."""
-    needed = min_samples(50, gate.percentile_confidence)
-    if value is None or n < needed:
-        return Check(name, NOT_JUDGED, limit=limit, note=f"n={n} < {needed}")
-    return Check(name, PASS if abs(value) <= limit else FAIL, value, limit)
+def _check(
+    name: str,
+    value: float | None,
+    interval: Interval | None,
+    limit: float,
+    n: int,
+    unit: str = "rel",
+    two_sided: bool = True,
+) -> Check:
+    verdict, needed = decide(value, interval, limit, two_sided, n)
+    return Check(name, verdict, value, interval, limit, unit, two_sided, needed_requests=needed)

@@ -62,6 +62,15 @@ def per_request(artifact: Artifact, metric: str) -> dict[int, float]:
     return values
 
 
+def tagged_values(artifact: Artifact, metric: str) -> tuple[list[float], list[int]]:
+    """All samples of ``metric`` and the request id of each (ITL: one per gap)."""
+    if metric == "itl":
+        gaps = [(gap, r.id) for r in artifact.requests for gap in itl_ms(r)]
+        return [g for g, _ in gaps], [i for _, i in gaps]
+    found = per_request(artifact, metric)
+    return list(found.values()), list(found.keys())
+
+
 def values(artifact: Artifact, metric: str) -> list[float]:
     """All samples of ``metric`` in the artifact; ITL is pooled over requests."""
     if metric == "itl":

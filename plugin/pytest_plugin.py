@@ -2,32 +2,38 @@
 
 from __future__ import annotations
 
+import os
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 
 from gst_compare import provenance
-from gst_compare.artifacts import Artifact
+from gst_compare.artifacts import Artifact, load_artifact
 from gst_compare.baseline import BaselineFolder
 from gst_compare.comparison import (
     ARTIFACT_PROPERTY,
     GATE_PROPERTY,
+    JUDGED_PROPERTY,
     Extensions,
     Settings,
     compare_session,
     default_thresholds,
 )
 from gst_compare.config import ConfigComposer, ConfigError
-from gst_compare.gate import FAIL, GateConfigError, marker_problems
-from gst_compare.report import COLOURS, ComparisonReport, terminal_lines
+from gst_compare.gate import FAIL, INCONCLUSIVE, PASS, GateConfigError, marker_problems
+from gst_compare.pairing import Pair
+from gst_compare.report import COLOURS, ComparisonReport, PairResult, terminal_lines
 from gst_compare.session import SuiteSession
 from gst_compare.store import new_run_id, plain_test_id
 
-if TYPE_CHECKING:
-    from gst_compare.pairing import Pair
-
 SESSION_KEY = pytest.StashKey[SuiteSession]()
+REPEATED_VALUE_OPTIONS = {
+    "--gst-workloads": "gst_workloads",
+    "--gst-out": "gst_out",
+    "--gst-report-dir": "gst_report_dir",
+}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -72,6 +78,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="folder of the comparison reports, one <run_id>/ each plus a 'latest' pointer "
         "(default: <gst-out>/reports)",
     )
+    group.addoption(
+        "--gst-inconclusive",
+        dest="gst_inconclusive",
+        choices=("skip", "fail"),
+        default="skip",
+        help="what an INCONCLUSIVE fidelity verdict does: skip the fidelity test (default) or "
+        "fail it and the session (strict CI)",
+    )
     parser.addini("gst_config_dir", "folder of the suite's Hydra config tree", default="configs")
     parser.addini(
         "gst_baseline_dir",
@@ -94,6 +108,8 @@ def pytest_configure(config: pytest.Config) -> None:
         ("real", "a real run of the model on this machine's device"),
         ("sim", "a simulated run (Vidur) from a profile"),
         ("profile", "profiles the model's operators on this machine's device"),
+        ("fidelity", "judges one real/simulated pair from the stored artifacts"),
+        ("drift", "compares one simulated artifact with its committed baseline"),
     ):
         config.addinivalue_line("markers", f"{name}: {text}")
     config.addinivalue_line(
@@ -152,14 +168,38 @@ def _out_root(config: pytest.Config, composer: ConfigComposer, base: dict) -> Pa
     the config's ``output.root`` relative to the project folder."""
     option = config.getoption("gst_out")
     if option:
-        return Path(config.invocation_params.dir, option).resolve()
-    return composer.config_dir.parent / base.get("output", {}).get("root", "tmp")
+        root = Path(config.invocation_params.dir, option).resolve()
+    else:
+        root = composer.config_dir.parent / base.get("output", {}).get("root", "tmp")
+    _check_out_root(root, "--gst-out" if option else "output.root")
+    return root
+
+
+def _check_out_root(root: Path, source: str) -> None:
+    """A folder we can create or write into, checked before anything is written."""
+    existing = next(p for p in (root, *root.parents) if p.exists())
+    if not existing.is_dir():
+        raise pytest.UsageError(
+            f"{source} {str(root)!r}: {existing} is a file, not a folder; "
+            "give a folder (it is created if missing), e.g. --gst-out tmp"
+        )
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise pytest.UsageError(
+            f"{source} {str(root)!r}: {existing} is not writable by this user; "
+            "give a folder you can write to, e.g. --gst-out tmp"
+        )
 
 
 def _workload_names(config: pytest.Config, composer: ConfigComposer, base: dict) -> list[str]:
     option = config.getoption("gst_workloads")
     names = [n.strip() for n in option.split(",") if n.strip()] if option else None
-    names = names or list(base.get("suite", {}).get("workloads") or [])
+    chosen = _workload_override(config.getoption("gst_set"))
+    if chosen and names and names != [chosen]:
+        raise pytest.UsageError(
+            f"--gst-set workload={chosen} and --gst-workloads {option} disagree; "
+            f"give only --gst-workloads (e.g. --gst-workloads {','.join(names)})"
+        )
+    names = names or ([chosen] if chosen else list(base.get("suite", {}).get("workloads") or []))
     known = composer.choices("workload")
     unknown = [n for n in names if n not in known]
     if unknown:
@@ -170,8 +210,21 @@ def _workload_names(config: pytest.Config, composer: ConfigComposer, base: dict)
     return names
 
 
+def _workload_override(overrides: list[str]) -> str | None:
+    """``--gst-set workload=X`` selects X: every test composes its own ``workload=<param>``,
+    so the override would otherwise be silently outvoted."""
+    found = [o.split("=", 1)[1] for o in overrides if o.lstrip("+").startswith("workload=")]
+    return found[-1] if found else None
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     session.config.stash[SESSION_KEY].args = list(session.config.invocation_params.args)
+
+
+@pytest.hookimpl(tryfirst=True)  # before ComparisonHooks closes the run
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    interrupted = (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR)
+    get_session(session.config).interrupted = exitstatus in interrupted
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -205,7 +258,7 @@ def pytest_gst_add_distances(
 ) -> dict[str, float]:
     from gst_compare.distance import energy
 
-    return {"energy_ms": energy(real, sim)}
+    return {"energy_rel": energy(real, sim)}
 
 
 @pytest.hookimpl(trylast=True)
@@ -229,11 +282,13 @@ class ComparisonHooks:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         suite = get_session(self.config)
         suite.close()
-        if not suite.recorder.tests:
+        if not (suite.recorder.tests or suite.recorder.judged):
             return
         report = _compare(self.config, suite)
         suite.recorder.report = report
-        if report.failed and session.exitstatus == pytest.ExitCode.OK:
+        strict = self.config.getoption("gst_inconclusive") == "fail"
+        failed = report.failed or (strict and report.verdict == INCONCLUSIVE)
+        if failed and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     @pytest.hookimpl(trylast=True)  # after pytest-benchmark's table: the next step ends the page
@@ -273,7 +328,7 @@ def _settings(config: pytest.Config, suite: SuiteSession) -> Settings:
             "versions": provenance.versions(),
             "git_commit": provenance.git_commit(suite.rootdir),
             "host": provenance.host(),
-            "run_dir": str(suite.run_dir),
+            "run": suite.run_id,
         },
     )
 
@@ -285,10 +340,23 @@ def _project_path(suite: SuiteSession, text: str) -> Path:
 def _repeated_options(config: pytest.Config) -> list[str]:
     """The options a rerun or accept command must repeat to see the same store and config."""
     args = [f"--gst-set={value}" for value in config.getoption("gst_set")]
-    for option, dest in (("--gst-out", "gst_out"), ("--gst-report-dir", "gst_report_dir")):
+    for option, dest in REPEATED_VALUE_OPTIONS.items():
         if config.getoption(dest):
             args.append(f"{option}={config.getoption(dest)}")
-    return args
+    overrides = config.getoption("override_ini") or []
+    args += [f"--override-ini={value}" for value in overrides if value.startswith("gst_")]
+    return args + _other_gst_flags(config)
+
+
+def _other_gst_flags(config: pytest.Config) -> list[str]:
+    """Flags of other ``--gst-`` options given (e.g. --gst-reprofile), except accepting."""
+    skip = {*REPEATED_VALUE_OPTIONS, "--gst-set", "--gst-accept-baseline"}
+    given = (str(arg) for arg in config.invocation_params.args)
+    return [
+        arg
+        for arg in dict.fromkeys(given)
+        if arg.startswith("--gst-") and arg.split("=", 1)[0] not in skip
+    ]
 
 
 def _extensions(config: pytest.Config) -> Extensions:
@@ -344,3 +412,88 @@ def record_artifact(request: pytest.FixtureRequest, gst_session: SuiteSession):
         return path
 
     return record
+
+
+@pytest.fixture
+def gst_fidelity(request: pytest.FixtureRequest, gst_session: SuiteSession) -> FidelityCheck:
+    """``gst_fidelity(pair_key, variant)`` judges the latest stored real run and ``variant``
+    simulation of a pair key and turns the verdict into this test's outcome: FAIL fails it
+    (advisory variants: xfail), INCONCLUSIVE skips it (fails with --gst-inconclusive=fail)."""
+    return FidelityCheck(request, gst_session)
+
+
+class FidelityCheck:
+    def __init__(self, request: pytest.FixtureRequest, suite: SuiteSession) -> None:
+        self.request = request
+        self.suite = suite
+
+    def __call__(self, pair_key: tuple[str, ...], variant: str) -> PairResult:
+        result = self.judge(pair_key, variant)
+        _fidelity_outcome(result, self.request.config.getoption("gst_inconclusive") == "fail")
+        return result
+
+    def judge(self, pair_key: tuple[str, ...], variant: str) -> PairResult:
+        from gst_compare.comparison import judge_pair, pair_gate, stored_pair
+
+        config = self.request.config
+        found = stored_pair(self.suite.store, pair_key, variant)
+        if isinstance(found, str):
+            pytest.skip(f"{found}: run the real and simulated tests of this pair first")
+        overrides = _gate_marker(self.request.node)
+        pair = Pair(found.real, replace(found.sim, gate_overrides=overrides))
+        self.request.node.user_properties.append(
+            (JUDGED_PROPERTY, (str(pair.real.path), str(pair.sim.path)))
+        )
+        gate = pair_gate(pair, self.suite.gate, _extensions(config))
+        return judge_pair(pair, gate, _extensions(config))
+
+
+def _fidelity_outcome(result: PairResult, strict: bool) -> None:
+    from gst_compare.report import failure_message
+
+    if result.verdict == PASS:
+        return
+    message = failure_message(result)
+    if result.verdict == FAIL:
+        if result.advisory:
+            pytest.xfail(f"advisory variant (never fails the session): {message}")
+        pytest.fail(message, pytrace=False)
+    if strict and not result.advisory:
+        pytest.fail(f"{message}\n(--gst-inconclusive=fail)", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture
+def gst_drift(request: pytest.FixtureRequest, gst_session: SuiteSession):
+    """``gst_drift(pair_key, variant)`` compares the latest stored simulation of a pair key
+    with its baseline: DRIFT fails this test with how far each metric moved."""
+
+    def check(pair_key: tuple[str, ...], variant: str) -> None:
+        from gst_compare.baseline import DriftStatus, check_drift
+
+        config = request.config
+        entries = [
+            e for e in gst_session.store.entries("sim") if tuple(e.key[1:]) == (*pair_key, variant)
+        ]
+        if not entries:
+            pytest.skip("no simulated artifact for this pair in the store: run its test_sim first")
+        if config.getoption("gst_accept_baseline"):
+            pytest.skip("--gst-accept-baseline: the baselines are written at session end")
+        gate = gst_session.gate.with_overrides(_gate_marker(request.node))
+        folder = BaselineFolder(_project_path(gst_session, str(config.getini("gst_baseline_dir"))))
+        result = check_drift(
+            load_artifact(entries[0].path),
+            folder,
+            gate.drift_rel_tolerance,
+            accept=False,
+            required=gate.drift_require_baseline,
+        )
+        from gst_compare.report import drift_line, shown_path
+
+        result = replace(result, baseline=shown_path(result.baseline))
+        if result.failed:
+            pytest.fail(drift_line(result), pytrace=False)
+        if result.status != DriftStatus.MATCH:
+            pytest.skip(drift_line(result))
+
+    return check

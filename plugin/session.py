@@ -28,10 +28,11 @@ class SuiteSession:
     started_at: str = field(default_factory=provenance.utc_now)
     recorder: Recorder = field(default_factory=Recorder)
     args: list[str] = field(default_factory=list)
+    interrupted: bool = False
 
     @property
     def store(self) -> ArtifactStore:
-        return ArtifactStore(self.out_root)
+        return ArtifactStore(self.out_root, current_run=self.run_id)
 
     @property
     def run_dir(self) -> Path:
@@ -50,17 +51,20 @@ class SuiteSession:
 
     def open_run_dir(self) -> Path:
         """The run's folder, for something about to be written into it. The controller writes
-        the manifest and the resolved config first, so a session that records nothing writes
-        nothing and every run folder has its manifest."""
+        the manifest (``complete: false``) and the resolved config first, so a session that
+        records nothing writes nothing and every run folder has its manifest."""
         if self.is_controller and not (self.run_dir / "manifest.json").exists():
             self._write_manifest()
         return self.run_dir
 
     def close(self) -> None:
         """Controller, at session end: a run folder that only workers wrote into gets its
-        manifest too."""
+        manifest too; the run is marked complete unless the session was interrupted, so an
+        interrupted run's artifacts are never paired or served from the index."""
         if self.is_controller and self.run_dir.is_dir():
             self.open_run_dir()
+            if not self.interrupted:
+                self.store.mark_complete(self.run_id)
 
     def _write_manifest(self) -> None:
         self.store.write_manifest(
@@ -68,6 +72,7 @@ class SuiteSession:
             {
                 "run_id": self.run_id,
                 "started_at": self.started_at,
+                "complete": False,
                 "args": self.args,
                 "overrides": list(self.composer.base_overrides),
                 "workloads": self.workload_names,

@@ -3,12 +3,18 @@
 Layout under the store root (``tmp/`` by default)::
 
     runs/<run_id>/manifest.json              written once, never overwritten
+    runs/<run_id>/COMPLETE                   written when the session ended normally
     runs/<run_id>/config.yaml                the session's resolved base config
     runs/<run_id>/artifacts/<kind>/<name>.json
     index/<kind>/<key digest>.json           latest artifact for (kind, pair key, variant)
 
 Each index entry is its own file replaced atomically, so concurrent xdist workers never
 corrupt it; the last writer wins, which is the latest run.
+
+A run whose manifest says ``complete: false`` and that has no ``COMPLETE`` marker was
+interrupted (Ctrl-C, a crash): its artifacts are never served from the index, whose entries
+then fall back to the latest complete run. An index entry that cannot be read, or whose
+artifact is gone, is rebuilt from ``runs/`` (the entry's file name is its key's digest).
 """
 
 from __future__ import annotations
@@ -53,17 +59,24 @@ def key_digest(key: tuple[str, ...]) -> str:
     return hashlib.sha256("\x1f".join(key).encode()).hexdigest()[:20]
 
 
+COMPLETE_MARKER = "COMPLETE"
+
+
 @dataclass(frozen=True)
 class IndexEntry:
     key: tuple[str, ...]
     path: Path
     run_id: str
     test_id: str
+    started_at: str = ""
 
 
 class ArtifactStore:
-    def __init__(self, root: Path) -> None:
+    """``current_run``: the run this process writes, usable before it is marked complete."""
+
+    def __init__(self, root: Path, current_run: str | None = None) -> None:
         self.root = Path(root)
+        self.current_run = current_run
 
     def run_dir(self, run_id: str) -> Path:
         return self.root / "runs" / run_id
@@ -86,6 +99,21 @@ class ArtifactStore:
             os.unlink(tmp)
         return path
 
+    def mark_complete(self, run_id: str) -> None:
+        write_atomic(self.run_dir(run_id) / COMPLETE_MARKER, "the session ended normally\n")
+
+    def is_complete(self, run_id: str) -> bool:
+        """False only for a run marked ``complete: false`` that never finished; runs written
+        by plain scripts (no manifest) and before the marker existed count as complete."""
+        run = self.run_dir(run_id)
+        if run_id == self.current_run or (run / COMPLETE_MARKER).exists():
+            return True
+        try:
+            manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return True
+        return not (isinstance(manifest, dict) and manifest.get("complete") is False)
+
     def save(self, artifact: Artifact) -> Path:
         """Write the artifact under its run and point the index at it."""
         meta = artifact.meta
@@ -97,30 +125,60 @@ class ArtifactStore:
 
     def _update_index(self, artifact: Artifact, path: Path) -> None:
         meta = artifact.meta
-        entry = {
-            "key": list(meta.index_key),
-            "path": os.path.relpath(path, self.root),
-            "run_id": meta.run_id,
-            "test_id": meta.test_id,
-            "started_at": meta.started_at,
-        }
+        entry = IndexEntry(meta.index_key, path, meta.run_id, meta.test_id, meta.started_at)
         index_path = self.root / "index" / meta.kind / f"{key_digest(meta.index_key)}.json"
-        write_atomic(index_path, json.dumps(entry, indent=1, sort_keys=True) + "\n")
+        write_atomic(index_path, _entry_json(entry, self.root))
 
     def entries(self, kind: str) -> list[IndexEntry]:
+        """One usable entry per key: damaged entries repaired from ``runs/``, entries of an
+        interrupted run replaced by the latest complete run's (or dropped)."""
         folder = self.root / "index" / kind
-        found = []
-        for file in sorted(folder.glob("*.json")) if folder.is_dir() else []:
-            data = json.loads(file.read_text(encoding="utf-8"))
-            found.append(
-                IndexEntry(
-                    key=tuple(data["key"]),
-                    path=self.root / data["path"],
-                    run_id=data["run_id"],
-                    test_id=data.get("test_id", ""),
-                )
+        files = sorted(folder.glob("*.json")) if folder.is_dir() else []
+        found = {file.stem: _read_entry(self.root, file) for file in files}
+        unusable = [stem for stem, e in found.items() if e is None or not self._usable(e)]
+        if unusable:
+            rebuilt = self.rebuild(kind)
+            for stem in unusable:
+                found[stem] = self._replace(folder / f"{stem}.json", found[stem], rebuilt)
+        return [entry for entry in found.values() if entry is not None]
+
+    def _usable(self, entry: IndexEntry) -> bool:
+        return entry.path.is_file() and self.is_complete(entry.run_id)
+
+    def _replace(
+        self, file: Path, entry: IndexEntry | None, rebuilt: dict[str, IndexEntry]
+    ) -> IndexEntry | None:
+        replacement = rebuilt.get(file.stem)
+        if entry is not None and entry.path.is_file():
+            return replacement  # an interrupted run's entry: skipped, left for it to rewrite
+        if replacement is None:
+            what = "is truncated or corrupt" if entry is None else f"points at missing {entry.path}"
+            raise ArtifactError(
+                f"store index entry {file} {what} and no complete run under "
+                f"{self.root / 'runs'} holds an artifact for its key; delete it (rm {file}) "
+                "and rerun the test that writes it"
             )
-        return found
+        write_atomic(file, _entry_json(replacement, self.root))
+        return replacement
+
+    def rebuild(self, kind: str) -> dict[str, IndexEntry]:
+        """The latest complete artifact of ``kind`` per key, by key digest, read from ``runs/``."""
+        latest: dict[str, IndexEntry] = {}
+        for path in sorted(self.root.glob(f"runs/*/artifacts/{kind}/*.json")):
+            try:
+                meta = load_artifact(path).meta
+            except ArtifactError:
+                continue
+            entry = IndexEntry(meta.index_key, path, meta.run_id, meta.test_id, meta.started_at)
+            digest = key_digest(meta.index_key)
+            older = latest.get(digest)
+            newer = older is None or (entry.started_at, entry.run_id) > (
+                older.started_at,
+                older.run_id,
+            )
+            if newer and self.is_complete(meta.run_id):
+                latest[digest] = entry
+        return latest
 
     def latest(
         self, kind: str, pair_key: tuple[str, ...], variant: str | None = None
@@ -134,3 +192,29 @@ class ArtifactStore:
                 continue
             chosen.append(load_artifact(entry.path))
         return chosen
+
+
+def _entry_json(entry: IndexEntry, root: Path) -> str:
+    data = {
+        "key": list(entry.key),
+        "path": os.path.relpath(entry.path, root),
+        "run_id": entry.run_id,
+        "test_id": entry.test_id,
+        "started_at": entry.started_at,
+    }
+    return json.dumps(data, indent=1, sort_keys=True) + "\n"
+
+
+def _read_entry(root: Path, file: Path) -> IndexEntry | None:
+    """The entry in ``file``, or None when it is truncated, corrupt or lacks a field."""
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+        return IndexEntry(
+            key=tuple(data["key"]),
+            path=root / data["path"],
+            run_id=data["run_id"],
+            test_id=data.get("test_id", ""),
+            started_at=data.get("started_at", ""),
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None

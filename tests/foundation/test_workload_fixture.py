@@ -45,7 +45,7 @@ def test_an_unknown_preset_is_a_usage_error_naming_the_choices(suite):
     )
 
 
-def test_a_bad_preset_fails_at_collection_naming_the_field(suite):
+def test_a_bad_preset_is_a_usage_error_naming_the_field(suite):
     configs = suite.path / "configs"
     shutil.copytree(ROOT / "configs", configs)
     (configs / "workload" / "broken.yaml").write_text(
@@ -54,8 +54,8 @@ def test_a_bad_preset_fails_at_collection_naming_the_field(suite):
     )
     suite.makeini(f"[pytest]\ngst_config_dir = {configs}\n")
     result = suite.runpytest("--gst-workloads", "broken", *out_args(suite))
-    assert result.ret == pytest.ExitCode.INTERRUPTED
-    result.stdout.fnmatch_lines(
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
         ["*bad workload preset 'broken'*arrival.rate (requests/s) must be > 0, got -2*"]
     )
 

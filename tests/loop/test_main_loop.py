@@ -32,9 +32,10 @@ def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     return pytester.runpytest_subprocess(*overrides, *out, *args, timeout=300)
 
 
-def profile_made_at(pytester: pytest.Pytester) -> str:
-    (meta,) = (pytester.path / "out" / "profiles").glob("cpu/qwen3-tiny/float32/*/profile.json")
-    return json.loads(meta.read_text())["made"]["started_at"]
+def profile_made_at(pytester: pytest.Pytester) -> list[str]:
+    """When each stored profile was made, oldest first (a new one never replaces another)."""
+    metas = (pytester.path / "out" / "profiles").glob("cpu/qwen3-tiny/float32/*/*/profile.json")
+    return sorted(json.loads(meta.read_text())["made"]["started_at"] for meta in metas)
 
 
 def latest_comparison(pytester: pytest.Pytester) -> dict:
@@ -62,7 +63,8 @@ def test_the_main_job_then_sims_alone_then_real_runs_again(loop):
     result.stdout.fnmatch_lines(["*= gpu-simulate-test: *", "report: *report.md"])
 
     first = profile_made_at(loop)
+    assert len(first) == 1
     run(loop, "-m", "sim and cpu").assert_outcomes(passed=4)
     assert profile_made_at(loop) == first
     run(loop, "-m", "real or profile", "-k", "cpu").assert_outcomes(passed=3)
-    assert profile_made_at(loop) != first
+    assert profile_made_at(loop)[0] == first[0] and len(profile_made_at(loop)) == 2

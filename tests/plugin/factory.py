@@ -59,6 +59,8 @@ def make_artifact(
     workload_hash: str = WORKLOAD_HASH,
     backend: str = "serial",
     ids: list[int] | None = None,
+    token_times: bool | None = None,
+    noise_flags: tuple[str, ...] = (),
 ) -> Artifact:
     meta = RunMeta(
         kind=kind,
@@ -74,6 +76,8 @@ def make_artifact(
         started_at=f"2026-01-01T00:00:00.000+00:00 {run_id}",
         variant=variant,
         test_id=test_id,
+        noise_flags=list(noise_flags),
     )
-    requests = make_requests(n, scale, seed, token_times=kind == "real", ids=ids)
+    stamped = kind == "real" if token_times is None else token_times
+    requests = make_requests(n, scale, seed, token_times=stamped, ids=ids)
     return Artifact(meta=meta, requests=requests)

@@ -56,33 +56,52 @@ def test_anderson_says_when_it_cannot_or_caps():
     assert far.pvalue == 0.001 and far.note == "p-value capped: true value ≤ 0.001"
 
 
-@pytest.mark.parametrize(("q", "needed"), [(50, 6), (90, 36), (95, 72), (99, 368)])
-def test_minimum_samples_for_a_95_percent_percentile_interval(q, needed):
-    assert distance.min_samples(q) == needed
-    assert distance.order_statistic_ranks(needed - 1, q) is None
-    assert distance.order_statistic_ranks(needed, q) is not None
+def test_weighted_percentile_and_wasserstein_with_unit_weights_are_numpy_and_scipy_s():
+    import numpy as np
+    from scipy import stats
+
+    from gst_compare import bootstrap
+
+    rng = np.random.default_rng(3)
+    real, sim = rng.lognormal(3, 0.4, 40), rng.lognormal(3.2, 0.5, 40)
+    ones = np.ones((1, 40))
+    for q in (50, 90, 99):
+        found = bootstrap.weighted_percentile(ones, real, q)[0]
+        assert found == np.percentile(real, q, method="inverted_cdf")
+    w1 = bootstrap.wasserstein(ones, real, ones, sim)[0]
+    assert w1 == pytest.approx(stats.wasserstein_distance(real, sim))
 
 
-@pytest.mark.parametrize(("n", "q"), [(6, 50), (20, 50), (36, 90), (100, 90), (400, 99)])
-def test_the_order_statistic_interval_covers_at_its_confidence(n, q):
-    from scipy.stats import binom
-
-    lower, upper = distance.order_statistic_ranks(n, q)
-    # P(X(l) <= xi <= X(u)) = P(l <= B <= u - 1) with B ~ Binomial(n, q) samples below xi.
-    coverage = binom.cdf(upper - 1, n, q / 100) - binom.cdf(lower - 1, n, q / 100)
-    assert coverage >= 0.95
-    assert binom.cdf(lower - 1, n, q / 100) <= 0.025 and binom.sf(upper - 1, n, q / 100) <= 0.025
+def test_a_constant_per_request_error_has_a_point_interval():
+    real = [10.0 * (i + 1) for i in range(40)]
+    n, found = distance.sample_intervals((real, range(40)), ([1.1 * v for v in real], range(40)))
+    assert n == 40
+    for name in ("p50_rel", "p90_rel", "mean_rel"):
+        assert found[name] == pytest.approx((0.1, 0.1))
 
 
-def test_the_median_interval_of_six_samples_is_their_range():
-    assert distance.percentile_interval([5, 1, 4, 2, 6, 3], 50) == (1, 6)
-    assert distance.percentile_interval([5, 1, 4, 2, 3], 50) is None
+def test_the_interval_holds_the_estimate_narrows_with_more_requests_and_repeats():
+    rng = random.Random(11)
+
+    def interval(n: int) -> tuple[float, float]:
+        real = [rng.lognormvariate(3, 0.5) for _ in range(n)]
+        sim = [v * rng.lognormvariate(0.1, 0.2) for v in real]
+        error = distance.percentile_error(real, sim, 50, {})
+        found = distance.sample_intervals((real, range(n)), (sim, range(n)))[1]["p50_rel"]
+        assert found[0] <= error.rel_error <= found[1]
+        again = distance.sample_intervals((real, range(n)), (sim, range(n)))[1]["p50_rel"]
+        assert again == found  # seeded: the same samples give the same interval
+        return found
+
+    small, large = interval(40), interval(640)
+    assert large[1] - large[0] < (small[1] - small[0]) / 2
 
 
-def test_a_percentile_without_enough_samples_is_shown_but_marked():
-    error = distance.percentile_error([10.0] * 10, [12.0] * 10, 90)
-    assert error.rel_error == pytest.approx(0.2)
-    assert not error.enough and error.min_samples == 36 and error.real_interval is None
+def test_only_requests_both_sides_ran_are_resampled():
+    n, found = distance.sample_intervals(([1.0, 2.0, 3.0], [1, 2, 3]), ([1.0, 2.0], [2, 3]))
+    assert n == 2
+    n, found = distance.sample_intervals(([1.0], [1]), ([1.0], [2]))
+    assert n == 0 and found["p50_rel"] is None
 
 
 def test_request_paired_error_by_hand():
@@ -101,8 +120,8 @@ def test_comparing_artifacts_pools_itl_and_says_when_a_side_lacks_it():
     itl_real = distance.compare_metric("itl", real, real)
     assert itl_real.available and itl_real.n_real == 12 * 7
     ttft = distance.compare_metric("ttft", real, sim)
-    assert ttft.paired is not None and ttft.paired.n == 12
-    assert ttft.percentile(50).enough and not ttft.percentile(90).enough
+    assert ttft.paired is not None and ttft.paired.n == 12 and ttft.n_requests == 12
+    assert ttft.percentile(50).rel_interval is not None and ttft.paired.mape_interval is not None
 
 
 @settings(max_examples=60, deadline=None)
@@ -112,6 +131,8 @@ def test_a_sample_is_at_distance_zero_from_itself(values):
     assert same.ks_statistic == 0.0 and same.ks_pvalue == pytest.approx(1.0)
     assert same.wasserstein_ms == 0.0 and same.mean_rel_error == 0.0
     assert all(p.rel_error == 0.0 for p in same.percentiles)
+    intervals = [p.rel_interval for p in same.percentiles if p.rel_interval is not None]
+    assert all(i == (0.0, 0.0) for i in intervals)
     paired = distance.paired_error(dict(enumerate(values)), dict(enumerate(values)))
     assert paired.mape == 0.0
 
@@ -121,16 +142,3 @@ def test_a_sample_is_at_distance_zero_from_itself(values):
 def test_ks_and_wasserstein_are_symmetric(a, b):
     assert distance.ks(a, b) == pytest.approx(distance.ks(b, a))
     assert distance.wasserstein(a, b)[0] == pytest.approx(distance.wasserstein(b, a)[0])
-
-
-@settings(max_examples=80, deadline=None)
-@given(
-    st.lists(st.floats(min_value=0, max_value=1e6, allow_nan=False), min_size=6, max_size=500),
-    st.sampled_from([50, 90, 95, 99]),
-)
-def test_the_percentile_interval_contains_the_sample_percentile(values, q):
-    interval = distance.percentile_interval(values, q)
-    if len(values) < distance.min_samples(q):
-        assert interval is None
-        return
-    assert interval[0] <= metrics.percentile(values, q) <= interval[1]

@@ -8,6 +8,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gst_compare import baseline, comparison, gate, report
 from gst_compare.config import ConfigComposer
@@ -34,7 +36,9 @@ def test_both_presets_load_and_strict_is_tighter():
     default, strict = preset("default"), preset("strict")
     for key, limit in default.percentile_rel_error.items():
         assert strict.percentile_rel_error[key] < limit
-    assert strict.ks_pvalue_min > default.ks_pvalue_min
+    for key, limit in default.percentile_abs_error_ms.items():
+        assert strict.percentile_abs_error_ms[key] < limit
+    assert strict.wasserstein_rel_max < default.wasserstein_rel_max
 
 
 @pytest.mark.parametrize(("scale", "expected"), [(1.0, "pass"), (1.5, "fail"), (0.6, "fail")])
@@ -42,34 +46,74 @@ def test_the_gate_is_two_sided(scale, expected):
     assert verdict(scale).verdict == expected
 
 
-def test_only_percentiles_with_enough_samples_are_judged():
-    checks = {c.name: c for c in verdict(1.5, n=20).checks}
-    assert checks["p50"].verdict == "fail"
-    assert checks["p90"].verdict == "not judged" and checks["p90"].note == "n=20 < 36"
-    assert checks["ks_p"].verdict == "not judged"  # 20 < ks_min_samples
+def test_too_few_requests_is_inconclusive_and_says_how_many_are_needed():
+    result = verdict(3.0, n=20)
+    assert result.verdict == "inconclusive"
+    assert result.note.startswith("n=20 requests < min_requests 30: run a workload of ≥ 30")
+    assert all(c.verdict == "inconclusive" for c in result.checks)
 
 
-def test_too_few_samples_is_not_judged_rather_than_pass():
-    result = verdict(3.0, n=5)
-    assert result.verdict == "not judged" and result.note == "too few samples to judge any gate"
+@pytest.mark.parametrize(
+    ("value", "interval", "two_sided", "expected", "needed"),
+    [
+        (0.10, (0.05, 0.15), True, "pass", None),
+        (0.50, (0.40, 0.60), True, "fail", None),
+        (-0.50, (-0.60, -0.40), True, "fail", None),
+        (0.20, (0.10, 0.30), True, "inconclusive", 160),  # 40 · ((0.30 − 0.20) / 0.05)²
+        (0.30, (0.20, 0.40), True, "inconclusive", 160),
+        (0.25, (0.20, 0.30), True, "inconclusive", None),  # on the edge: data cannot decide
+        (0.10, (0.05, 0.20), False, "pass", None),
+        (-0.10, (-0.20, 0.05), False, "pass", None),  # one-sided: only the upper edge counts
+        (0.30, (0.26, 0.40), False, "fail", None),
+    ],
+)
+def test_an_interval_inside_passes_outside_fails_across_is_inconclusive(
+    value, interval, two_sided, expected, needed
+):
+    assert gate.decide(value, interval, 0.25, two_sided, 40) == (expected, needed)
 
 
-def test_an_absolute_tolerance_covers_near_zero_values():
-    loose = replace(preset("default"), abs_tolerance_ms=1000.0, ks_pvalue_min=None)
-    assert verdict(1.5, gate_config=loose).verdict == "pass"
+@settings(max_examples=200, deadline=None)
+@given(
+    st.floats(-2, 2),
+    st.floats(0.001, 1),
+    st.floats(0.01, 1),
+    st.floats(0.0, 1.0),
+    st.booleans(),
+)
+def test_a_narrower_interval_never_changes_a_decided_verdict(value, width, limit, shrink, two):
+    wide = (value - width, value + width)
+    narrow = (value - width * shrink, value + width * shrink)
+    decided, _ = gate.decide(value, wide, limit, two, 40)
+    if decided != "inconclusive":
+        assert gate.decide(value, narrow, limit, two, 80)[0] == decided
+
+
+def test_queueing_is_judged_in_ms_and_the_rest_relative():
+    checks = {c.name: c for c in verdict(1.0, metric="queueing").checks}
+    assert checks["p50"].unit == "ms" and checks["wasserstein"].unit == "ms"
+    assert {c.unit for c in verdict(1.0).checks} == {"rel"}
+
+
+def test_a_suspect_run_makes_every_check_inconclusive_with_the_reason():
+    real, sim = make_artifact("real", n=40, seed=1), make_artifact("sim", n=40, seed=1, scale=3)
+    result = gate.judge(compare_metric("ttft", real, sim), preset("default"), "real: load 3.1")
+    assert result.verdict == "inconclusive" and result.note == "suspect measurement: real: load 3.1"
 
 
 def test_optional_gates_judge_the_mean_and_the_paired_mape():
     strict = preset("strict")
     names = {c.name for c in verdict(1.0, gate_config=strict).checks}
-    assert {"mean", "mape", "ks_p"} <= names
-    no_percentiles = replace(strict, percentile_rel_error={}, ks_pvalue_min=None, mape_max=None)
+    assert {"mean", "mape", "wasserstein"} <= names
+    no_percentiles = replace(
+        strict, percentile_rel_error={}, wasserstein_rel_max=None, mape_max=None
+    )
     assert verdict(1.3, gate_config=no_percentiles).verdict == "fail"
 
 
-def test_a_metric_missing_on_one_side_is_not_judged():
+def test_a_metric_missing_on_one_side_is_inconclusive():
     result = verdict(1.0, metric="itl")
-    assert result.verdict == "not judged" and "no per-token times" in result.note
+    assert result.verdict == "inconclusive" and "no per-token times" in result.note
 
 
 @pytest.mark.parametrize(
@@ -80,12 +124,14 @@ def test_a_metric_missing_on_one_side_is_not_judged():
             "gate.percentile_rel_error.p50=-0.1; use a number ≥ 0",
         ),
         (
-            {"percentile_rel_error": {"p42": 0.1}},
-            "gate.percentile_rel_error.p42: unknown percentile",
+            {"percentile_abs_error_ms": {"p42": 0.1}},
+            "gate.percentile_abs_error_ms.p42: unknown percentile",
         ),
-        ({"ks_pvalue_min": "x"}, "gate.ks_pvalue_min='x'"),
+        ({"wasserstein_rel_max": "x"}, "gate.wasserstein_rel_max='x'"),
+        ({"confidence": 1.5}, "gate.confidence=1.5; use a number in (0.5, 1)"),
+        ({"min_requests": 1}, "gate.min_requests=1; use an integer ≥ 2"),
         ({"metrics": ["ttft", "nope"]}, "gate.metrics=['ttft', 'nope']; choose a list from"),
-        ({"thresholds": 1}, "unknown gate setting(s) ['thresholds']"),
+        ({"ks_pvalue_min": 0.01}, "unknown gate setting(s) ['ks_pvalue_min']"),
     ],
 )
 def test_bad_gate_settings_are_refused_with_the_value(data, message):
@@ -94,8 +140,11 @@ def test_bad_gate_settings_are_refused_with_the_value(data, message):
 
 
 def test_marker_overrides_apply_and_are_checked():
-    overridden = preset("default").with_overrides({"p50": 0.9, "ks_pvalue_min": None})
-    assert overridden.percentile_rel_error["p50"] == 0.9 and overridden.ks_pvalue_min is None
+    overridden = preset("default").with_overrides(
+        {"p50": 0.9, "abs_p90": 5, "wasserstein_rel_max": None}
+    )
+    assert overridden.percentile_rel_error["p50"] == 0.9
+    assert overridden.percentile_abs_error_ms["p90"] == 5 and overridden.wasserstein_rel_max is None
     assert gate.marker_problems({"p50": 0.1, "metrics": ["ttft"]}) == []
     assert gate.marker_problems({"p51": 0.1})[0].startswith("unknown gst_gate argument 'p51'")
 
@@ -196,9 +245,9 @@ def test_the_report_is_json_safe_and_verdict_first(tmp_path):
     loaded = json.loads((tmp_path / "r1" / "comparison.json").read_text())
     assert loaded["schema_version"] == report.REPORT_SCHEMA_VERSION
     assert loaded["verdict"] == "fail" and loaded["provenance"]["ratio"] == "inf"
-    assert path.read_text().startswith("# gpu-simulate-test comparison: FAIL")
+    assert path.read_text().startswith("# FAIL: ")
     assert (tmp_path / "latest").resolve() == (tmp_path / "r1").resolve()
 
 
 def test_a_session_with_nothing_judged_is_not_a_pass():
-    assert comparison.decide(report.ComparisonReport(run_id="r")) == "not judged"
+    assert comparison.decide(report.ComparisonReport(run_id="r")) == "inconclusive"

@@ -22,6 +22,9 @@ SCHEDULERS = {
         "block_size": 64,
         "num_blocks": 64,
         "max_batch_size": 32,
+        "attn_implementation": "sdpa",
+        "cuda_graphs": False,
+        "async_batching": False,
     },
 }
 

@@ -27,8 +27,12 @@ def planned_tokens(head_dim: int | None) -> int:
     from vidur.config import CacheConfig
     from vidur.utils.memory_planner import MemoryPlanner
 
+    from gst_bench.sim.vidur_registry import register_device
+    from tests.sim.conftest import compose
+
     dims = qwen3_dims()
     name = register_model("gst/qwen3-0.6b", dims)
+    register_device(compose()["hardware"])
     replica = vidur_classes()["replica_config"](
         model_name=name,
         num_pipeline_stages=1,
@@ -48,3 +52,40 @@ def test_true_head_dim_recovers_the_real_capacity() -> None:
 
 def test_stock_head_dim_more_than_doubles_it() -> None:
     assert planned_tokens(None) > 2 * 64 * 64
+
+
+def test_kv_switches_change_a_kv_bound_simulation(tmp_path) -> None:
+    """Six 64-token blocks for 24 requests arriving together (committed reference profile):
+    with the real engine's budget, either the true head_dim or the exact block count keeps
+    Vidur at the real capacity (preemptions, queueing); without both it finds ten times the
+    blocks; stock plans from the device SKU's 16 GB."""
+    from dataclasses import replace
+
+    from gst_bench.sim.profiler import find_profile
+    from gst_bench.sim.vidur_adapter import simulate
+    from gst_compare.artifacts import Artifact, RunMeta
+    from tests.sim.conftest import compose, small_workload
+
+    profile = find_profile(
+        ROOT / "reports" / "cpu-reference" / "store" / "profiles", "cpu", "qwen3-0.6b", "bfloat16"
+    )
+    workload = small_workload(num=24, max_prompt=64, rate=20.0, seed=3)
+    model = ("model=qwen3-0.6b", "hardware.dtype=bfloat16", "backend=continuous")
+    base = simulate(workload, profile, compose(*model), out_root=tmp_path)
+    scheduler = {**LIMITS.to_dict(), "num_blocks": 6}
+    real_meta = replace(base.meta, kind="real", variant="default", extra={"scheduler": scheduler})
+    real = Artifact(meta=RunMeta(**vars(real_meta)), requests=base.requests)
+
+    def run(variant: str, *off: str) -> dict:
+        switches = [f"vidur.switches.{name}=false" for name in off]
+        cfg = compose(*model, f"vidur={variant}", *switches)
+        return simulate(workload, profile, cfg, real, out_root=tmp_path).meta.extra
+
+    corrected = run("corrected")
+    assert corrected["num_blocks"] == 6 and corrected["restarts"] > 0
+    for off in ("true_head_dim", "exact_kv_blocks"):
+        assert run("corrected", off)["restarts"] == corrected["restarts"]
+    neither = run("corrected", "true_head_dim", "exact_kv_blocks")
+    assert neither["num_blocks"] >= 10 * 6 and neither["restarts"] < corrected["restarts"]
+    stock = run("stock")
+    assert stock["device_memory_gb"] is None and stock["num_blocks"] > neither["num_blocks"]

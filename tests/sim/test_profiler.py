@@ -97,7 +97,7 @@ def test_vidurs_own_loader_and_trainer_accept_the_files(tiny_profile, tmp_path) 
 
 def test_reused_when_it_covers_and_rejected_when_edited(tiny_profile, tmp_path) -> None:
     cfg = compose()
-    root = tiny_profile.path.parents[3]
+    root = tiny_profile.path.parents[4]
     found = find_profile(root, "cpu", "qwen3-tiny", "float32")
     assert found is not None and found.content_hash == tiny_profile.content_hash
     again = ensure_profile(root, cfg["model"], cfg["hardware"], tiny_needs(), tmp_path)
@@ -112,3 +112,33 @@ def test_reused_when_it_covers_and_rejected_when_edited(tiny_profile, tmp_path) 
     with pytest.raises(ProfileError, match="re-profile"):
         ProfileInfo.load(copy)
     assert json.loads((copy / "profile.json").read_text())["format"].endswith("vidur-profile")
+
+
+def _copy_profile(source: ProfileInfo, folder, started_at: str) -> None:
+    folder.mkdir(parents=True)
+    for name in ("mlp.csv", "attention.csv"):
+        (folder / name).write_bytes((source.path / name).read_bytes())
+    meta = {**source.meta, "made": {**source.meta["made"], "started_at": started_at}}
+    (folder / "profile.json").write_text(json.dumps(meta))
+
+
+def test_profiles_are_content_addressed_and_the_newest_is_found(tiny_profile, tmp_path) -> None:
+    assert tiny_profile.path.name == tiny_profile.content_hash[:16]
+    dtype_dir = tmp_path / "cpu" / "qwen3-tiny" / "float32"
+    _copy_profile(tiny_profile, dtype_dir / "torch-old_p1", "2020-01-01T00:00:00+00:00")
+    older_layout = find_profile(tmp_path, "cpu", "qwen3-tiny", "float32")
+    assert older_layout is not None and older_layout.path == dtype_dir / "torch-old_p1"
+    _copy_profile(tiny_profile, dtype_dir / "torch-old_p1" / "b", "2021-01-01T00:00:00+00:00")
+    _copy_profile(tiny_profile, dtype_dir / "torch-old_p1" / "a", "2020-06-01T00:00:00+00:00")
+    newest = find_profile(tmp_path, "cpu", "qwen3-tiny", "float32")
+    assert newest is not None and newest.path.name == "b"
+
+
+def test_profile_carries_its_closure_check(tiny_profile) -> None:
+    closure = tiny_profile.meta["closure"]
+    sources = {p["source"] for p in closure["points"]}
+    assert {"mlp.csv full_forward", "closure step (decode, timed whole)"} <= sources
+    measured = tiny_profile.meta["closure_steps"]
+    assert {s["kind"] for s in measured} == {"decode", "prefill"}
+    assert all(s["measured_ms"] > 0 for s in measured)
+    assert closure["passed"] == (not closure["problems"])
