@@ -1,5 +1,6 @@
-"""Profiles the configured model's operators on this machine's device into Vidur's CSV layout
-(or reuses a covering profile): ``pytest benchmarks/test_profile.py -m cpu``."""
+"""Profiles the configured model's operators on this machine's device into Vidur's CSV layout,
+beside real runs or with ``--gst-reprofile`` (else it checks that a stored profile covers the
+workloads): ``pytest benchmarks/test_profile.py -m cpu --gst-reprofile``."""
 
 from __future__ import annotations
 

@@ -1,8 +1,10 @@
 """Simulated runs: Vidur replays each workload from the profile of each hardware, and the run
 is saved as an artifact beside the real ones: ``pytest benchmarks/test_sim.py -m sim``.
 
-Runs anywhere a profile for the hardware exists; without one it profiles when this machine is
-that hardware and skips (naming the command) otherwise.
+Runs anywhere a profile for the hardware exists. Without one covering the workloads it profiles
+only beside real runs on that hardware or with ``--gst-reprofile``; otherwise the session stops
+before any test runs (this machine's hardware) or the test is skipped (another machine's), each
+naming the command that makes the profile.
 """
 
 from __future__ import annotations

@@ -210,22 +210,46 @@ def worst(report: ComparisonReport) -> tuple[PairResult, MetricVerdict, Check] |
 
 
 def headline_sentence(report: ComparisonReport) -> str:
-    """The verdict and one sentence naming the worst error, its sign and its variant (or,
-    when no pair failed the session, what did)."""
+    """The verdict and one sentence: the worst error, its sign and its variant when a pair
+    failed or all passed; why not when undecided; what failed when no pair did."""
+    verdict = str(report.verdict).upper()
     other = _failure_outside_pairs(report)
     if other:
-        return f"FAIL: {other}"
+        return f"{verdict}: {other}"
+    if report.verdict == INCONCLUSIVE:
+        return f"{verdict}: {_undecided(report) or summary_line(report)}"
     found = worst(report)
     if found is None:
-        return f"{str(report.verdict).upper()}: {summary_line(report)}"
-    pair, verdict, check = found
+        return f"{verdict}: {summary_line(report)}"
+    pair, verdict_row, check = found
     error = f"{value_text(check.value, check.unit)} {interval_text(check.interval, check.unit)}"
-    slow = direction(check.value)
-    where = f"on {pair.key.get('backend', '?')}, {pair.workload or 'workload ?'}"
-    what = f"{METRIC_NAMES.get(verdict.metric, verdict.metric)} {check.name} {error}"
-    judged = f"{str(check.verdict).upper()} ({limit_text(check)})"
-    sentence = f"sim={pair.variant}: {what}{f' ({slow})' if slow else ''} {where}, {judged}"
-    return f"{str(report.verdict).upper()}: {sentence}"
+    slow = f" ({direction(check.value)})" if direction(check.value) else ""
+    what = f"{METRIC_NAMES.get(verdict_row.metric, verdict_row.metric)} {check.name} {error}{slow}"
+    where = _where(pair)
+    if report.verdict == PASS:
+        return (
+            f"{verdict}: sim={pair.variant} is within tolerance on every judged metric; "
+            f"largest error {what} {where} ({limit_text(check)})"
+        )
+    return f"{verdict}: sim={pair.variant}: {what} {where}, outside {limit_text(check)}"
+
+
+def _where(pair: PairResult) -> str:
+    return f"on {pair.key.get('backend', '?')}, {pair.workload or 'workload ?'}"
+
+
+def _undecided(report: ComparisonReport) -> str:
+    for pair in _ordered_pairs(report):
+        if pair.advisory or pair.verdict != INCONCLUSIVE:
+            continue
+        for row in pair.verdicts:
+            if row.counts and row.verdict == INCONCLUSIVE:
+                reason = row.note or next(
+                    (check_text(c) for c in row.checks if c.verdict == INCONCLUSIVE), ""
+                )
+                metric = METRIC_NAMES.get(row.metric, row.metric)
+                return f"sim={pair.variant} {_where(pair)} is undecided: {metric} {reason}"
+    return ""
 
 
 def _failure_outside_pairs(report: ComparisonReport) -> str:

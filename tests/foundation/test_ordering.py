@@ -25,6 +25,8 @@ def test_{phase}({fixtures}):
 @pytest.fixture
 def chain(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
     monkeypatch.setenv("ORDER_LOG", str(pytester.path / "order.log"))
+    # When the suite itself runs under xdist, its worker's name must not leak into the session.
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
     load_suite(pytester)
     # File order is the reverse of the run order on purpose.
     for name, phase, fixtures in (

@@ -87,3 +87,29 @@ def test_trace_arrivals_need_a_format_with_times():
     spec = trace_spec(trace={"path": "vidur_lengths.csv", "format": "vidur"})
     with pytest.raises(WorkloadSpecError, match="the trace has no times"):
         generate(spec)
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "t.csv"
+    path.write_text(text)
+    return path
+
+
+def test_rows_out_of_time_order_are_refused_unless_sorting_is_asked_for(tmp_path):
+    path = write(tmp_path, "arrived_at,num_prefill_tokens,num_decode_tokens\n0,5,2\n3,6,3\n1,7,4\n")
+    with pytest.raises(TraceError, match=r"row 3 \(line 4\): arrives 2 s before row 2"):
+        read_trace(path)
+    trace = read_trace(path, sort_by_time=True)
+    assert trace.arrivals_s == (0.0, 1.0, 3.0)
+    assert trace.prompt_lengths == (5, 7, 6) and trace.output_lengths == (2, 4, 3)
+
+
+def test_a_bad_cell_is_named_by_file_row_and_column(tmp_path):
+    path = write(tmp_path, "arrived_at,num_prefill_tokens,num_decode_tokens\n0,5,2\nsoon,6,3\n")
+    with pytest.raises(TraceError, match=rf"{path}, row 2 \(line 3\), column arrived_at: 'soon'"):
+        read_trace(path)
+
+
+def test_the_sort_option_is_a_boolean_of_the_preset():
+    with pytest.raises(WorkloadSpecError, match=r"trace\.sort_by_time = 'yes' must be"):
+        trace_spec(trace={"path": "azure_sample.csv", "sort_by_time": "yes"})

@@ -21,7 +21,7 @@ def test_a_close_pair_passes_and_writes_the_report(gst_project: GstProject):
     result.stdout.fnmatch_lines(
         [
             "*= gpu-simulate-test: PASS =*",
-            "PASS: sim=corrected: * on serial, tiny, PASS (*",
+            "PASS: sim=corrected is within tolerance on every judged metric; largest error *",
             "1 pair(s): 1 pass, 0 fail, 0 inconclusive*",
             "tiny · qwen3-0.6b · cpu · serial · sim=corrected*",
             "  ttft *PASS*p50 * [[]*, *[]] (±25 %); p90 * (±35 %); wasserstein * (≤ 25 %)",
@@ -37,7 +37,7 @@ def test_a_close_pair_passes_and_writes_the_report(gst_project: GstProject):
     assert (
         (gst_project.out / "reports" / "latest" / "report.md")
         .read_text()
-        .startswith("# PASS: sim=corrected: ")
+        .startswith("# PASS: sim=corrected is within tolerance")
     )
 
 
@@ -49,7 +49,7 @@ def test_a_far_pair_fails_the_session_with_the_summary_printed(gst_project: GstP
     result.stdout.fnmatch_lines(
         [
             "*= gpu-simulate-test: FAIL =*",
-            "FAIL: sim=corrected: * (too slow) on serial, tiny, FAIL (*",
+            "FAIL: sim=corrected: * (too slow) on serial, tiny, outside ±*",
             "  ttft *FAIL*p50 +6* % [[]+*, +*[]] (±25 %)*",
             f"rerun:  pytest test_pairs.py::test_real {SIM_ID} --gst-out=*",
         ]

@@ -100,13 +100,14 @@ def test_an_interrupted_session_is_marked_and_never_paired(gst_project: GstProje
         no_reraise_ctrlc=True,  # the Ctrl-C is the session under test's, not ours
     )
     assert interrupted.ret == pytest.ExitCode.INTERRUPTED
-    runs = sorted((gst_project.out / "runs").iterdir())
-    assert [(run / COMPLETE_MARKER).exists() for run in runs] == [True, False]
-    assert json.loads((runs[1] / "manifest.json").read_text())["complete"] is False
+    runs = list((gst_project.out / "runs").iterdir())
+    (complete,) = [run for run in runs if (run / COMPLETE_MARKER).exists()]
+    (interrupted_run,) = [run for run in runs if run != complete]
+    assert json.loads((interrupted_run / "manifest.json").read_text())["complete"] is False
     result = gst_project.run("-k", "test_sim")
     assert "Traceback" not in result.stdout.str()
     (pair,) = gst_project.comparison()["pairs"]
-    assert pair["real"]["run_id"] == runs[0].name
+    assert pair["real"]["run_id"] == complete.name
 
 
 WORKLOAD_TESTS = """

@@ -93,6 +93,22 @@ def test_the_run_is_described_for_the_simulator(served):
     assert harness["overhead_share_of_decode_step"] > 0
 
 
+def test_the_engine_transformers_resolved_is_the_configured_one(served):
+    backend, run, _ = served
+    details = run.artifact.meta.extra["backend_details"]
+    if backend == "serial":
+        assert details["cache_keyword"] in ("cache", "past_key_values")
+        return
+    resolved = details["resolved_config"]
+    assert (resolved["page_size"], resolved["num_blocks"]) == (64, 64)
+    assert not any(_flat(resolved["use_cuda_graph"])) and not resolved["use_async_batching"]
+    assert details["attention_in_engine"] in ("sdpa", "paged|sdpa")
+
+
+def _flat(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
 def test_noise_indicators_are_recorded(served):
     _, run, _ = served
     noise = run.artifact.meta.extra["noise"]

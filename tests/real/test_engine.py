@@ -12,8 +12,9 @@ from gst_bench.real.backends import (
     SerialRunner,
     cache_keyword,
     engine_attention,
+    open_backend,
 )
-from gst_bench.real.harness import WARMUP_BURST, ModelCache, warmup_groups
+from gst_bench.real.harness import WARMUP_BURST, warmup_groups
 from gst_bench.real.noise import NoiseProbe
 from gst_bench.sim.op_timing import prefill_mask
 
@@ -27,9 +28,9 @@ FIELDS_524 = {"page_size", "block_size", "num_blocks", "auto_switch_to_flash", "
 
 
 @pytest.fixture(scope="module")
-def tiny_model(composer):
+def tiny_model(composer, tiny_models):
     cfg = tiny_config(composer, "serial")
-    return ModelCache().get(cfg["model"], "cpu", "float32", ROOT).model
+    return tiny_models.get(cfg["model"], "cpu", "float32", ROOT).model
 
 
 def watch_forwards(model):
@@ -153,6 +154,15 @@ def test_a_cpu_warms_up_one_median_prompt_and_a_gpu_every_shape_and_a_burst():
     assert len({tuple(p) for p in burst}) == WARMUP_BURST
     prompts = {tuple(r.prompt_token_ids) for r in workload.requests}
     assert not prompts & {tuple(p) for group in [cpu, *shapes, burst] for p in group}
+
+
+def test_a_continuous_warm_up_burst_finishes_every_request_and_restores_the_model(tiny_model):
+    before = tiny_model.config._attn_implementation
+    settings = BackendSettings(name="continuous", block_size=16, num_blocks=32)
+    with open_backend(tiny_model, settings, frozenset()) as runner:
+        runner.warm_up([PROMPT[:5], PROMPT[:20], PROMPT, PROMPT[3:]], 3)
+        assert runner.manager.get_result(timeout=0.05) is None
+    assert tiny_model.config._attn_implementation == before
 
 
 def test_the_cpu_noise_record_sees_the_whole_device():

@@ -155,6 +155,20 @@ def test_a_section_that_waited_for_the_cpu_is_suspect():
     assert report.to_dict()["load_average_end"] == [2.0, 1.0, 1.0]
 
 
+def test_other_processes_busy_on_the_other_core_make_it_suspect_with_the_reason():
+    # Both cores busy for the whole second while this process used one: another process
+    # used the other core, with no wait in our run queue.
+    report = compare(
+        snapshot(0, {"1": 0}, 0, 0, 0.0),
+        snapshot(1_000_000_000, {"1": 0}, 200, 200, 1.0),
+        None,
+        None,
+    )
+    assert report.suspect is True
+    (flag,) = report.flags()
+    assert flag.startswith(f"other processes used {report.foreign_cpu_cores:.2f} cores on average")
+
+
 def test_the_overhead_is_a_share_of_the_median_decode_step():
     record = RequestRecord(
         0, 0, 0, 10_000_000, 30_000_000, 4, 3, 3, (10_000_000, 20_000_000, 30_000_000)

@@ -43,7 +43,6 @@ def test_other_hardware_is_skipped_naming_the_device_found(suite):
 def test_a_cpu_session_writes_one_readable_artifact_per_backend(suite):
     result = suite.runpytest_subprocess("-m", "cpu", "-v", *TINY, *out_args(suite))
     result.assert_outcomes(passed=2)
-    result.stdout.fnmatch_lines(["[[]real[]] *test_real[[]tiny-*-cpu[]]: 6/6 requests*"])
     paths = sorted(Path(suite.path, "out", "runs").glob("*/artifacts/real/*.json"))
     artifacts = [load_artifact(p) for p in paths]
     assert sorted(a.meta.backend for a in artifacts) == ["continuous", "serial"]

@@ -34,11 +34,14 @@ def test_the_reference_profile_closes(reference) -> None:
     assert all(abs(p.error) <= TOLERANCE for p in closure.points)
 
 
-def test_vidurs_rounding_does_not_close(reference) -> None:
-    """Decode of one token priced as 8 (Vidur's ceil8): the gap is named with its parts."""
-    closure = check_closure(reference, switches=replace(PRICED_AS, exact_token_counts=False))
-    assert not closure.passed
-    assert any(p.startswith("decode of 1 token(s)") for p in closure.problems())
+def test_vidurs_own_keys_do_not_close(reference) -> None:
+    """A decode of one token priced as 8 (Vidur's ceil8), a fresh 64-token prompt priced as if
+    cached: each gap is named with the step and its largest parts."""
+    rounded = check_closure(reference, switches=replace(PRICED_AS, exact_token_counts=False))
+    assert not rounded.passed
+    assert any(p.startswith("decode of 1 token(s)") for p in rounded.problems())
+    cached = check_closure(reference, switches=replace(PRICED_AS, fresh_prefill_attention=False))
+    assert any(p.startswith("prefill of 64 token(s)") for p in cached.problems())
 
 
 def test_a_removed_operator_column_is_named(reference, tmp_path) -> None:

@@ -1,0 +1,121 @@
+"""Run the main job N times in fresh processes and print how far its fidelity numbers move.
+
+    .venv/bin/python scripts/repeatability.py --runs 3                 # main job x3 (~20 min)
+    .venv/bin/python scripts/repeatability.py --runs 3 -- --gst-workloads tiny   # smoke size
+    .venv/bin/python scripts/repeatability.py --only-read tmp/repeat   # table of earlier runs
+
+Each run writes its own store under ``<out>/run-<i>`` (``--gst-out``), so runs never share a
+profile or a real artifact. The table has one row per pair and metric: the p50 and p90 errors of
+every run, their spread (max − min, in percentage points) and each run's verdict; the last line
+says whether every verdict agreed and the largest p50 spread. Exit status 0 when the verdicts
+agree and every p50 spread is within ``--max-spread-pp`` (default 3), else 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MAIN_JOB = ["-m", "pytest", "benchmarks", "-m", "cpu", "--gst-workloads", "steady100", "-q"]
+
+
+def main() -> int:
+    args = parse_args()
+    out = Path(args.out)
+    if not args.only_read:
+        for index in range(1, args.runs + 1):
+            run(out / f"run-{index}", args.pytest_args)
+    runs = sorted(p for p in out.glob("run-*") if (p / "reports" / "latest").exists())
+    if not runs:
+        print(f"no finished runs under {out}: run without --only-read first", file=sys.stderr)
+        return 2
+    rows = table([load(p) for p in runs])
+    print_table(rows, [p.name for p in runs])
+    return verdict_line(rows, args.max_spread_pp)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=3, help="how many times (default 3)")
+    parser.add_argument("--out", default="tmp/repeat", help="folder of the runs' stores")
+    parser.add_argument("--only-read", action="store_true", help="only tabulate earlier runs")
+    parser.add_argument("--max-spread-pp", type=float, default=3.0, help="allowed p50 spread")
+    parser.add_argument("pytest_args", nargs="*", help="after --: more pytest arguments")
+    return parser.parse_args()
+
+
+def run(out: Path, extra: list[str]) -> None:
+    started = time.monotonic()
+    command = [sys.executable, *MAIN_JOB, "--gst-out", str(out), *extra]
+    print(f"[{out.name}] {' '.join(command[1:])}", flush=True)
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    print(f"[{out.name}] exit {done.returncode} after {time.monotonic() - started:.0f} s")
+    print("\n".join(done.stdout.splitlines()[-3:]), flush=True)
+
+
+def load(run_dir: Path) -> dict:
+    return json.loads((run_dir / "reports" / "latest" / "comparison.json").read_text())
+
+
+def table(reports: list[dict]) -> dict[tuple[str, str], list[dict]]:
+    """{(pair label, metric): one dict per run with p50/p90 error and the verdict}."""
+    rows: dict[tuple[str, str], list[dict]] = {}
+    for report in reports:
+        for pair in report["pairs"]:
+            verdicts = {v["metric"]: v for v in pair["verdicts"]}
+            for distance in pair["distances"]:
+                errors = {p["q"]: p for p in distance.get("percentiles", [])}
+                verdict = verdicts[distance["metric"]]
+                rows.setdefault((pair["label"], distance["metric"]), []).append(
+                    {
+                        "p50": _error(errors.get(50)),
+                        "p90": _error(errors.get(90)),
+                        "verdict": verdict["verdict"] if verdict.get("counts", True) else "n/a",
+                    }
+                )
+    return rows
+
+
+def _error(entry: dict | None) -> float | None:
+    if not entry:
+        return None
+    value = entry.get("rel_error")
+    return float(value) * 100 if isinstance(value, (int, float)) else None
+
+
+def spread(values: list[float | None]) -> float | None:
+    found = [v for v in values if v is not None]
+    return max(found) - min(found) if len(found) > 1 else None
+
+
+def print_table(rows: dict[tuple[str, str], list[dict]], names: list[str]) -> None:
+    head = ["pair", "metric", *[f"p50 {n}" for n in names], "p50 spread", "p90 spread", "verdicts"]
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+    for (label, metric), runs in rows.items():
+        p50 = [r["p50"] for r in runs]
+        cells = [f"{v:+.1f} %" if v is not None else "–" for v in p50]
+        wide = [spread(p50), spread([r["p90"] for r in runs])]
+        wide_text = [f"{s:.1f} pp" if s is not None else "–" for s in wide]
+        verdicts = "/".join(r["verdict"] for r in runs)
+        print("| " + " | ".join([label, metric, *cells, *wide_text, verdicts]) + " |")
+
+
+def verdict_line(rows: dict[tuple[str, str], list[dict]], limit: float) -> int:
+    disagree = [key for key, runs in rows.items() if len({r["verdict"] for r in runs}) > 1]
+    spreads = [s for runs in rows.values() if (s := spread([r["p50"] for r in runs])) is not None]
+    widest = max(spreads, default=0.0)
+    print(
+        f"\nverdicts agree: {'yes' if not disagree else f'no ({len(disagree)} rows differ)'}; "
+        f"largest p50 spread: {widest:.1f} pp (limit {limit:g} pp)"
+    )
+    return 0 if not disagree and widest <= limit else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
