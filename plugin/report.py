@@ -451,7 +451,7 @@ def _verdict_table(report: ComparisonReport) -> list[str]:
         "verdict",
         "p50 error [CI]",
         "p90 error [CI]",
-        "W1 / real median [CI]",
+        "W1 [CI] (rel. to real p50; ms for queueing)",
         "why",
     )
     return ["## Verdict", "", *_table(header, rows)]
@@ -616,6 +616,7 @@ def _clean(value: Any) -> Any:
 def to_dict(report: ComparisonReport) -> dict[str, Any]:
     data = asdict(report)
     data["counts"] = report.counts()
+    data["report_dir"] = shown_path(report.report_dir) if report.report_dir else ""
     return {"format": REPORT_FORMAT, "schema_version": REPORT_SCHEMA_VERSION, **_clean(data)}
 
 

@@ -71,6 +71,12 @@ class IndexEntry:
     started_at: str = ""
 
 
+def store_root_of(artifact_path: Path) -> Path:
+    """The store root an artifact saved by :meth:`ArtifactStore.save` lives under
+    (``<root>/runs/<run_id>/artifacts/<kind>/<name>.json``)."""
+    return Path(artifact_path).resolve().parents[4]
+
+
 class ArtifactStore:
     """``current_run``: the run this process writes, usable before it is marked complete."""
 

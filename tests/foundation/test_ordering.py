@@ -48,8 +48,8 @@ def runs(pytester: pytest.Pytester) -> dict[str, list[tuple[int, str]]]:
 
 @pytest.mark.parametrize(
     "args",
-    [[], ["-n", "0"], ["-n", "2"], ["-n", "2", "-k", "real or sim"], ["-m", "cpu"]],
-    ids=["plain", "n0", "n2", "n2-k", "marker"],
+    [[], ["-n", "2", "-k", "real or sim"], ["-m", "cpu"]],
+    ids=["plain", "n2-k", "marker"],
 )
 def test_profile_then_real_then_sim_on_one_worker_per_hardware(chain, args):
     result = chain.runpytest_subprocess("-p", "no:cacheprovider", "--gst-out", "out", *args)

@@ -78,7 +78,7 @@ def test_the_resolved_config_and_workload_are_saved_beside_the_run(suite):
     assert csv.with_suffix(".json").is_file()
 
 
-@pytest.mark.parametrize("xdist", [[], ["-n", "0"], ["-n", "2"]], ids=["no-xdist", "n0", "n2"])
+@pytest.mark.parametrize("xdist", [[], ["-n", "2"]], ids=["no-xdist", "n2"])
 def test_one_run_folder_per_session_with_or_without_xdist(suite, xdist):
     result = suite.runpytest_subprocess(
         "-q", "--gst-workloads", "tiny,smoke", *xdist, *out_args(suite)
