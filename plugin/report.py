@@ -204,6 +204,7 @@ def worst(report: ComparisonReport) -> tuple[PairResult, MetricVerdict, Check] |
         key=lambda c: (
             not c[0].advisory,
             c[2].verdict == report.verdict,
+            c[2].two_sided,  # a signed error says which way the simulator is wrong
             abs(c[2].value) / c[2].limit,
         ),
     )
@@ -219,11 +220,12 @@ def headline_sentence(report: ComparisonReport) -> str:
     if report.verdict == INCONCLUSIVE:
         return f"{verdict}: {_undecided(report) or summary_line(report)}"
     found = worst(report)
-    if found is None:
+    if found is None or found[0].advisory:
         return f"{verdict}: {summary_line(report)}"
     pair, verdict_row, check = found
     error = f"{value_text(check.value, check.unit)} {interval_text(check.interval, check.unit)}"
-    slow = f" ({direction(check.value)})" if direction(check.value) else ""
+    signed = check.two_sided and direction(check.value)
+    slow = f" ({direction(check.value)})" if signed else ""
     what = f"{METRIC_NAMES.get(verdict_row.metric, verdict_row.metric)} {check.name} {error}{slow}"
     where = _where(pair)
     if report.verdict == PASS:
