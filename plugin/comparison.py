@@ -208,14 +208,34 @@ def stored_pair(store: ArtifactStore, pair_key: tuple[str, ...], variant: str) -
     """The latest stored real run and ``variant`` simulation of a pair key, or why not."""
     found = {}
     for kind, wanted in (("real", "default"), ("sim", variant)):
-        entries = [e for e in store.entries(kind) if tuple(e.key[1:]) == (*pair_key, wanted)]
-        if not entries:
+        entry = store.entry(kind, pair_key, wanted)
+        if entry is None:
             return f"no {kind} artifact for this pair in the store {store.root}"
-        found[kind] = Side(
-            load_artifact(entries[0].path), entries[0].path, STORE, entries[0].test_id
-        )
+        found[kind] = Side(load_artifact(entry.path), entry.path, STORE, entry.test_id)
     reason = refusal_reason(found["real"].artifact, found["sim"].artifact)
     return Pair(found["real"], found["sim"]) if reason is None else f"not comparable: {reason}"
+
+
+def stored_drift(
+    store: ArtifactStore,
+    baselines: BaselineFolder,
+    pair_key: tuple[str, ...],
+    variant: str,
+    gate: GateConfig,
+) -> DriftResult | str:
+    """The latest stored ``variant`` simulation of a pair key against its baseline (baseline
+    path as a user types it), or why there is nothing to compare."""
+    entry = store.entry("sim", pair_key, variant)
+    if entry is None:
+        return "no simulated artifact for this pair in the store: run its test_sim first"
+    result = check_drift(
+        load_artifact(entry.path),
+        baselines,
+        gate.drift_rel_tolerance,
+        accept=False,
+        required=gate.drift_require_baseline,
+    )
+    return replace(result, baseline=shown_path(result.baseline))
 
 
 def _judge_pair(pair: Pair, settings: Settings, extensions: Extensions) -> PairResult:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from gst_compare import provenance
-from gst_compare.artifacts import Artifact, load_artifact
+from gst_compare.artifacts import Artifact
 from gst_compare.baseline import BaselineFolder
 from gst_compare.comparison import (
     ARTIFACT_PROPERTY,
@@ -469,28 +469,18 @@ def gst_drift(request: pytest.FixtureRequest, gst_session: SuiteSession):
     with its baseline: DRIFT fails this test with how far each metric moved."""
 
     def check(pair_key: tuple[str, ...], variant: str) -> None:
-        from gst_compare.baseline import DriftStatus, check_drift
+        from gst_compare.baseline import DriftStatus
+        from gst_compare.comparison import stored_drift
+        from gst_compare.report import drift_line
 
         config = request.config
-        entries = [
-            e for e in gst_session.store.entries("sim") if tuple(e.key[1:]) == (*pair_key, variant)
-        ]
-        if not entries:
-            pytest.skip("no simulated artifact for this pair in the store: run its test_sim first")
         if config.getoption("gst_accept_baseline"):
             pytest.skip("--gst-accept-baseline: the baselines are written at session end")
         gate = gst_session.gate.with_overrides(_gate_marker(request.node))
         folder = BaselineFolder(_project_path(gst_session, str(config.getini("gst_baseline_dir"))))
-        result = check_drift(
-            load_artifact(entries[0].path),
-            folder,
-            gate.drift_rel_tolerance,
-            accept=False,
-            required=gate.drift_require_baseline,
-        )
-        from gst_compare.report import drift_line, shown_path
-
-        result = replace(result, baseline=shown_path(result.baseline))
+        result = stored_drift(gst_session.store, folder, pair_key, variant, gate)
+        if isinstance(result, str):
+            pytest.skip(result)
         if result.failed:
             pytest.fail(drift_line(result), pytrace=False)
         if result.status != DriftStatus.MATCH:

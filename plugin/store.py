@@ -148,6 +148,11 @@ class ArtifactStore:
                 found[stem] = self._replace(folder / f"{stem}.json", found[stem], rebuilt)
         return [entry for entry in found.values() if entry is not None]
 
+    def entry(self, kind: str, pair_key: tuple[str, ...], variant: str) -> IndexEntry | None:
+        """The usable index entry of one pair key and variant, if any."""
+        wanted = (*pair_key, variant)
+        return next((e for e in self.entries(kind) if tuple(e.key[1:]) == wanted), None)
+
     def _usable(self, entry: IndexEntry) -> bool:
         return entry.path.is_file() and self.is_complete(entry.run_id)
 

@@ -64,3 +64,14 @@ def test_closure_prices_as_the_corrected_variant() -> None:
     assert all(getattr(corrected, name) for name in pricing)
     memory_only = {"real_kv_budget", "true_head_dim", "exact_kv_blocks"}
     assert pricing | memory_only == {f.name for f in fields(Switches)}
+
+
+def test_a_profile_that_does_not_close_flags_what_is_simulated_from_it(reference) -> None:
+    from gst_bench.sim.vidur_adapter import profile_noise_flags
+
+    closed = {"closure": check_closure(reference).to_dict()}
+    assert profile_noise_flags(reference, closed) == []
+    open_ = check_closure(reference, switches=replace(PRICED_AS, exact_token_counts=False))
+    (flag,) = profile_noise_flags(reference, {"closure": open_.to_dict()})
+    assert flag.startswith("the profile does not close (worst step ")
+    assert flag.endswith("tolerance 3%): profile again on a quiet machine")
