@@ -18,7 +18,7 @@ def test_fidelity(workload, backend, vidur_variant, hardware, gst_session, gst_f
     pair_key = (workload.hash, str(model), hardware, backend)
     result = benchmark.pedantic(gst_fidelity.judge, args=(pair_key, vidur_variant), rounds=1)
     benchmark.extra_info.update(fidelity_summary(result))
-    gst_fidelity(pair_key, vidur_variant)
+    gst_fidelity.conclude(result)
 
 
 def fidelity_summary(result) -> dict:

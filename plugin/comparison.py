@@ -268,9 +268,8 @@ def tolerances(gate: GateConfig) -> dict[str, dict[str, tuple[float, str]]]:
     """Each gated metric's percentile tolerances as (limit, "rel" | "ms"), for the figures."""
     found = {}
     for metric in gate.metrics:
-        absolute = gate.is_absolute(metric)
-        limits = gate.percentile_abs_error_ms if absolute else gate.percentile_rel_error
-        found[metric] = {k: (v, "ms" if absolute else "rel") for k, v in limits.items()}
+        limits, unit = gate.percentile_limits(metric)
+        found[metric] = {k: (v, unit) for k, v in limits.items()}
     return found
 
 

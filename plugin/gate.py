@@ -145,6 +145,12 @@ class GateConfig:
     def is_absolute(self, metric: str) -> bool:
         return metric in self.absolute_metrics
 
+    def percentile_limits(self, metric: str) -> tuple[dict[str, float], str]:
+        """The percentile tolerances that judge ``metric`` and their unit ("rel" or "ms")."""
+        if self.is_absolute(metric):
+            return self.percentile_abs_error_ms, "ms"
+        return self.percentile_rel_error, "rel"
+
 
 def _drop_none(limits: dict[str, Any]) -> dict[str, float]:
     return {k: float(v) for k, v in limits.items() if v is not None}
@@ -308,8 +314,8 @@ def _needed(value: float, interval: Interval, low_band: float, limit: float, n: 
 
 
 def _percentile_checks(distance: MetricDistance, gate: GateConfig) -> list[Check]:
-    absolute = gate.is_absolute(distance.metric)
-    limits = gate.percentile_abs_error_ms if absolute else gate.percentile_rel_error
+    limits, unit = gate.percentile_limits(distance.metric)
+    absolute = unit == "ms"
     checks = []
     for key, limit in limits.items():
         error = distance.percentile(int(key[1:]))
@@ -317,9 +323,7 @@ def _percentile_checks(distance: MetricDistance, gate: GateConfig) -> list[Check
             continue
         value = error.abs_error_ms if absolute else error.rel_error
         interval = error.abs_interval if absolute else error.rel_interval
-        checks.append(
-            _check(key, value, interval, limit, distance.n_requests, "ms" if absolute else "rel")
-        )
+        checks.append(_check(key, value, interval, limit, distance.n_requests, unit))
     return checks
 
 

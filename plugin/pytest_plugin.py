@@ -428,7 +428,10 @@ class FidelityCheck:
         self.suite = suite
 
     def __call__(self, pair_key: tuple[str, ...], variant: str) -> PairResult:
-        result = self.judge(pair_key, variant)
+        return self.conclude(self.judge(pair_key, variant))
+
+    def conclude(self, result: PairResult) -> PairResult:
+        """This test's outcome from a judged pair (fail, skip, xfail or pass)."""
         _fidelity_outcome(result, self.request.config.getoption("gst_inconclusive") == "fail")
         return result
 

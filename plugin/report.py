@@ -293,9 +293,6 @@ def summary_line(report: ComparisonReport) -> str:
     return "; ".join(parts)
 
 
-headline = summary_line
-
-
 # --- terminal ----------------------------------------------------------------------------------
 
 
