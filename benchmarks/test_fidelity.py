@@ -3,7 +3,7 @@ hardware) that runs after the pair's real and simulated runs and judges the late
 artifacts with the session's gate (``configs/gate``): it fails when the simulator is outside
 the tolerance, is skipped (INCONCLUSIVE) when the intervals cannot tell, and is an xfail for
 an advisory variant that fails. ``pytest benchmarks --lf`` judges the failed ones again from the
-store; ``-k 'fidelity and steady100 and serial'`` picks pairs.
+store; ``-k 'fidelity and steady60 and serial'`` picks pairs.
 """
 
 from __future__ import annotations

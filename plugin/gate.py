@@ -274,7 +274,7 @@ def judge(distance: MetricDistance, gate: GateConfig, suspect: str = "") -> Metr
     if distance.n_requests < gate.min_requests:
         note = (
             f"n={distance.n_requests} requests < min_requests {gate.min_requests}: run a "
-            f"workload of ≥ {gate.min_requests} requests (e.g. --gst-workloads steady100)"
+            f"workload of ≥ {gate.min_requests} requests (e.g. --gst-workloads steady60)"
         )
         checks = [replace(c, verdict=INCONCLUSIVE, note=note, needed_requests=None) for c in checks]
         return MetricVerdict(distance.metric, INCONCLUSIVE, tuple(checks), note)

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Installs (idempotent) and runs the main job on this machine's CPU:
 # profile -> real runs -> simulated runs -> fidelity and drift tests -> verdict -> report.
-# The main job's workload is steady100 (about 6.5 minutes here); pass --gst-workloads tiny for
+# The main job's workload is steady60 (about 6.5 minutes here); pass --gst-workloads tiny for
 # a one-minute smoke run (too few requests for a decided verdict: INCONCLUSIVE).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
-workloads=(--gst-workloads steady100)
+workloads=(--gst-workloads steady60)
 for arg in "$@"; do
     case "$arg" in --gst-workloads*) workloads=() ;; esac
 done

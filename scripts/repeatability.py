@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-MAIN_JOB = ["-m", "pytest", "benchmarks", "-m", "cpu", "--gst-workloads", "steady100", "-q"]
+MAIN_JOB = ["-m", "pytest", "benchmarks", "-m", "cpu", "--gst-workloads", "steady60", "-q"]
 
 
 def main() -> int:

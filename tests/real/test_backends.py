@@ -6,6 +6,7 @@ from itertools import pairwise
 
 import pytest
 
+from gst_bench.hardware import choose_cpus
 from gst_bench.real.backends import BACKENDS
 from gst_bench.real.harness import ModelCache, RealRun, run_real
 from gst_compare import metrics
@@ -91,6 +92,11 @@ def test_the_run_is_described_for_the_simulator(served):
     )
     assert harness["overhead_ns_per_token"] > 0
     assert harness["overhead_share_of_decode_step"] > 0
+    speed = meta.extra["speed_check"]
+    assert (speed["decode_context"], speed["prefill_tokens"]) == (32, 32)
+    for when in ("before_ms", "after_ms"):
+        assert speed[when]["decode"] > 0 and speed[when]["prefill"] > 0
+    assert meta.extra["cpu_affinity"] == choose_cpus(meta.config["hardware"]) is not None
 
 
 def test_the_engine_transformers_resolved_is_the_configured_one(served):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from gst_bench.sim.composition import compose, markdown, measured_steps
+from gst_bench.sim.composition import closure_markdown, compose, markdown, measured_steps
 from gst_bench.sim.vidur_adapter import simulate
 from gst_compare.artifacts import Artifact
 from gst_compare.store import ArtifactStore, store_root_of
@@ -37,3 +37,18 @@ def test_each_variant_prices_the_runs_median_steps_per_operator(tiny_profile, tm
     )
     text = "\n".join(markdown(found))
     assert "| mlp_up_proj |" in text and "| **priced total (error)** |" in text
+
+
+def test_the_report_shows_each_profiles_closure_once(tiny_profile, tmp_path):
+    workload = small_workload()
+    sims = [
+        simulate(workload, tiny_profile, compose_config(f"backend={b}"), out_root=tmp_path)
+        for b in ("serial", "continuous")
+    ]
+    lines = closure_markdown(sims)
+    closure = sims[0].meta.extra["closure"]
+    assert sum(line.startswith("**Profile ") for line in lines) == 1
+    rows = [line for line in lines if line.startswith("| decode") or line.startswith("| prefill")]
+    assert len(rows) == len(closure["points"])
+    state = "closes" if closure["passed"] else "does not close"
+    assert f"**Profile {tiny_profile.content_hash[:12]} {state}**" in lines[0]

@@ -67,10 +67,10 @@ def test_kv_switches_change_a_kv_bound_simulation(tmp_path) -> None:
     from tests.sim.conftest import compose, small_workload
 
     profile = find_profile(
-        ROOT / "reports" / "cpu-reference" / "store" / "profiles", "cpu", "qwen3-0.6b", "bfloat16"
+        ROOT / "reports" / "cpu-reference" / "store" / "profiles", "cpu", "qwen3-0.6b", "float32"
     )
     workload = small_workload(num=24, max_prompt=64, rate=20.0, seed=3)
-    model = ("model=qwen3-0.6b", "hardware.dtype=bfloat16", "backend=continuous")
+    model = ("model=qwen3-0.6b", "backend=continuous")
     base = simulate(workload, profile, compose(*model), out_root=tmp_path)
     scheduler = {**LIMITS.to_dict(), "num_blocks": 6}
     real_meta = replace(base.meta, kind="real", variant="default", extra={"scheduler": scheduler})

@@ -31,6 +31,13 @@ def test_needs_round_like_vidur() -> None:
     assert fifo.max_tokens_per_request == 512
 
 
+def test_fifo_needs_cover_the_prefill_of_a_preempted_request() -> None:
+    # Restarted after preemption, a 40-token prompt with 70 tokens generated prefills 110.
+    fifo = needs_for([(40, 70)], FIFO)
+    assert (fifo.prefill_chunk, fifo.prefill_context) == (128, 256)
+    assert needs_for([(40, 70)], SERIAL).prefill_chunk == 64
+
+
 @given(lengths, st.sampled_from([FIFO, SERIAL]))
 def test_covering_grid_has_no_gaps(pairs, limits) -> None:
     needs = needs_for(pairs, limits)

@@ -1,0 +1,94 @@
+"""Interleaved rounds, the spread flag, the signed step overhead and CPU pinning."""
+
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+import pytest
+
+from gst_bench.hardware import choose_cpus, pinned
+from gst_bench.sim.op_timing import SPEED_LIMIT, Timer, speed_flags, spread
+from gst_bench.sim.profiler import REPEAT_SPREAD_LIMIT, ProfileInfo, RepeatSpread
+
+
+def test_rounds_call_everything_once_per_round_in_a_seeded_order() -> None:
+    seen: list[str] = []
+    calls = {name: (lambda name=name: seen.append(name)) for name in "abcdef"}
+    samples = Timer("cpu", warmup=1, repeats=4, warm_each=0).rounds(calls)
+    assert all(len(found) == 4 for found in samples.values())
+    rounds = [seen[i : i + 6] for i in range(0, len(seen), 6)]
+    assert len(rounds) == 5 and all(sorted(r) == list("abcdef") for r in rounds)
+    assert len({tuple(r) for r in rounds[1:]}) > 1  # the order changes between rounds
+    again: list[str] = []
+    Timer("cpu", warmup=1, repeats=4, warm_each=0).rounds(
+        {name: (lambda name=name: again.append(name)) for name in "abcdef"}
+    )
+    assert again == seen  # and is the same from one profile to the next
+    warmed: list[str] = []
+    Timer("cpu", warmup=0, repeats=1, warm_each=1).rounds({"a": lambda: warmed.append("a")})
+    assert warmed == ["a", "a"]
+
+
+def test_spread_ignores_one_outlier_and_flags_scattered_steps() -> None:
+    assert spread([10.0, 10.0, 10.0, 10.0, 50.0]) == 0
+    assert spread([9.0, 10.0, 10.0, 11.0, 12.0]) == pytest.approx(0.05)
+    steps = {("full_forward", 1), ("full_forward", 2)}
+    spreads = {("full_forward", 1): 0.02, ("full_forward", 2): 0.01, ("add", 1): 0.5}
+    quiet = RepeatSpread.of(spreads, steps)
+    assert quiet.flags() == [] and quiet.worst[0][0] == "full_forward 1"
+    loud = RepeatSpread.of(dict.fromkeys(steps, REPEAT_SPREAD_LIMIT * 2), steps)
+    assert "scattered 10.0%" in loud.flags()[0]
+
+
+def test_a_priced_row_adds_up_to_its_whole_step(tiny_profile: ProfileInfo) -> None:
+    """step_overhead is signed: per-layer operators, the step's attention, the LM head and the
+    overhead give back the measured whole step at every measured token count."""
+    from gst_bench.sim.op_timing import LAYER_OPS
+
+    compute = pd.read_csv(tiny_profile.compute_csv).set_index("num_tokens")
+    attention = pd.read_csv(tiny_profile.attention_csv)
+    layers = tiny_profile.meta["model"]["num_layers"]
+    probe = tiny_profile.meta["made"]["decode_probe_context"]
+    assert probe == min(tiny_profile.grid.decode_contexts)
+    one = compute.loc[1]
+    decode = attention.query("batch_size == 1 and prefill_chunk_size == 0")
+    attn = decode.set_index("kv_cache_size").loc[probe, "time_stats.attn_decode.median"]
+    ops = sum(one[f"time_stats.{op}.median"] for op in LAYER_OPS)
+    total = layers * (ops + attn) + one["time_stats.lm_head.median"]
+    total += one["time_stats.step_overhead.median"]
+    assert total == pytest.approx(one["time_stats.full_forward.median"], abs=2e-6 * (layers + 2))
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="no CPU affinity here")
+def test_pinning_takes_the_workers_own_cpu_and_gives_it_back(monkeypatch) -> None:
+    before = os.sched_getaffinity(0)
+    with pinned({"device": "cpu", "threads": 1}) as cpus:
+        assert cpus is None and os.sched_getaffinity(0) == before
+    if len(before) < 2:
+        pytest.skip("one CPU: nothing to choose")
+    config = {"device": "cpu", "threads": 1, "pin_cpus": True}
+    monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw1")
+    with pinned(config) as cpus:
+        assert cpus == [sorted(before)[1]] and os.sched_getaffinity(0) == {cpus[0]}
+    assert os.sched_getaffinity(0) == before
+    monkeypatch.delenv("PYTEST_XDIST_WORKER")
+    assert choose_cpus(config) == [max(before)]
+
+
+def test_a_machine_that_changed_speed_around_the_real_run_flags_it() -> None:
+    meta = {"made": {"decode_probe_context": 32}}
+    rows = {1: 170.0, 32: 700.0}
+
+    def check(decode_after: float) -> dict:
+        steady = {"decode": 170.0, "prefill": 700.0}
+        after = {"decode": decode_after, "prefill": 700.0}
+        return {"before_ms": steady, "after_ms": after, "decode_context": 32, "prefill_tokens": 32}
+
+    assert speed_flags(meta, rows, check(170.0 * (1 + SPEED_LIMIT / 2))) == []
+    (flag,) = speed_flags(meta, rows, check(187.0))
+    assert flag.startswith("the machine ran 10.0% slower after the real run than while profiling")
+    assert "decode step 187.0 ms against 170.0 ms" in flag
+    old_profile = {"made": {}}  # a one-token row timed from an empty cache: not comparable
+    assert speed_flags(old_profile, rows, check(187.0)) == []
+    assert speed_flags(meta, rows, None) == []
