@@ -1,0 +1,75 @@
+"""The speed check around a real run: flags, factors, and a simulation priced at that speed."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pandas as pd
+import pytest
+
+from gst_bench.sim.speed import SPEED_LIMIT, SpeedCheck, SpeedMatch
+from gst_bench.sim.vidur_adapter import simulate
+from gst_compare import metrics
+from tests.sim.conftest import compose, small_workload
+
+META = {"made": {"decode_probe_context": 32}}
+ROWS = {1: 170.0, 32: 700.0}
+
+
+def check(before: tuple[float, float], after: tuple[float, float]) -> dict:
+    return {
+        "before_ms": {"decode": before[0], "prefill": before[1]},
+        "after_ms": {"decode": after[0], "prefill": after[1]},
+        "decode_context": 32,
+        "prefill_tokens": 32,
+    }
+
+
+def test_factors_go_from_decode_at_one_token_to_prefill_from_32() -> None:
+    speed = SpeedMatch(decode=1.1, prefill=0.9)
+    assert speed.at(1) == 1.1 and speed.at(32) == speed.at(256) == 0.9
+    assert 0.9 < speed.at(8) < 1.1 and speed.at(4) > speed.at(8)
+    assert SpeedMatch().identity and not speed.identity
+
+
+def test_the_match_is_the_mean_of_both_checks_over_the_profile() -> None:
+    found = SpeedCheck.of(check((184.0, 720.0), (190.0, 740.0)), META, ROWS)
+    assert found is not None
+    assert found.match() == SpeedMatch(decode=round(187 / 170, 6), prefill=round(730 / 700, 6))
+    assert found.flags(matched=True) == []  # steady during the run: priced at its speed
+    (flag,) = found.flags(matched=False)  # unmatched, 11.8 % off the profile is a flag
+    assert flag.startswith("the machine ran 11.8% slower after the real run than while profiling")
+
+
+def test_a_machine_that_changed_during_the_run_is_flagged() -> None:
+    drift = 1 + 2 * SPEED_LIMIT
+    found = SpeedCheck.of(check((170.0, 700.0), (170.0 * drift, 700.0)), META, ROWS)
+    (flag,) = found.flags(matched=True)
+    assert flag.startswith("the machine changed speed during the real run: decode step 170.0 ms")
+    assert SpeedCheck.of(check((170.0, 700.0), (170.0, 700.0)), {"made": {}}, ROWS) is None
+    assert SpeedCheck.of(None, META, ROWS) is None
+
+
+def test_a_simulation_is_priced_at_the_speed_around_its_real_run(tiny_profile, tmp_path) -> None:
+    """Mirroring a real run whose checks saw the machine 10 % slower than the profile (and
+    steady), every step is priced 10 % slower; the artifact says so and carries no flag."""
+    workload = small_workload()
+    cfg = compose("backend=serial")
+    base = simulate(workload, tiny_profile, cfg, out_root=tmp_path)
+    compute = pd.read_csv(tiny_profile.compute_csv).set_index("num_tokens")
+    decode, prefill = compute.loc[[1, 32], "time_stats.full_forward.median"]
+    slower = check((decode * 1.1, prefill * 1.1), (decode * 1.1, prefill * 1.1))
+    extra = {"speed_check": slower, "scheduler": {"scheduler": "serial"}}
+    real_meta = replace(base.meta, kind="real", variant="default", extra=extra)
+    real = replace(base, meta=real_meta)
+    matched = simulate(workload, tiny_profile, cfg, real, out_root=tmp_path)
+    speed = matched.meta.extra["speed_match"]
+    assert speed["matched"] and speed["factors"] == pytest.approx({"decode": 1.1, "prefill": 1.1})
+    assert matched.meta.noise_flags == base.meta.noise_flags
+    fast, slow = (metrics.percentile(metrics.values(a, "tpot"), 50) for a in (base, matched))
+    ratio = slow / fast
+    assert ratio == pytest.approx(1.1, rel=1e-3)
+    unmatched_cfg = compose("backend=serial", "hardware.match_speed=false")
+    unmatched = simulate(workload, tiny_profile, unmatched_cfg, real, out_root=tmp_path)
+    assert unmatched.requests == base.requests
+    assert any("ran 10.0% slower" in flag for flag in unmatched.meta.noise_flags)
