@@ -159,10 +159,14 @@ def test_continuous_batches_requests_that_arrive_together(composer, tiny_models)
     assert any(r.first_token_at_ns < first.completed_at_ns for r in rest)
 
 
-def test_a_request_never_starts_before_it_arrives(composer, tiny_models):
-    """Arrivals 100 ms apart: far longer than serving one, so each waits for its arrival."""
+@pytest.mark.parametrize("idle_wait", ["sleep", "spin"])
+def test_a_request_never_starts_before_it_arrives(composer, tiny_models, idle_wait):
+    """Arrivals 100 ms apart: far longer than serving one, so each waits for its arrival,
+    sleeping or spinning as the hardware says, and the run records which."""
     workload = small_workload(rate=10.0, requests=3)
     for backend in BACKENDS:
-        run = run_real(workload, tiny_config(composer, backend), ROOT, models=tiny_models)
+        cfg = tiny_config(composer, backend, f"hardware.idle_wait={idle_wait}")
+        run = run_real(workload, cfg, ROOT, models=tiny_models)
         for record in run.artifact.requests:
             assert record.scheduled_at_ns >= record.arrived_at_ns
+        assert run.artifact.meta.extra["backend_details"]["idle_wait"] == idle_wait

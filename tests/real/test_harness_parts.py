@@ -38,6 +38,23 @@ def test_wait_until_never_returns_before_the_deadline(ahead_ns):
     assert late >= 0
 
 
+def test_a_spinning_wait_never_sleeps(monkeypatch):
+    def no_sleep(seconds):
+        raise AssertionError(f"slept {seconds} s")
+
+    monkeypatch.setattr(time, "sleep", no_sleep)
+    deadline = time.perf_counter_ns() + 20_000_000
+    assert wait_until(deadline, spin=True) >= 0
+    assert time.perf_counter_ns() >= deadline
+    with pytest.raises(AssertionError, match="slept"):
+        wait_until(time.perf_counter_ns() + 20_000_000)
+
+
+def test_an_unknown_idle_wait_is_refused_with_the_choices():
+    with pytest.raises(BackendError, match=r"idle_wait='nap' is not one of \('sleep', 'spin'\)"):
+        BackendSettings.from_config({"name": "serial"}, {"idle_wait": "nap"})
+
+
 def test_a_token_log_stops_at_the_limit_or_at_eos():
     log = TokenLog(limit=3, eos=frozenset({9}))
     assert [log.add(t) for t in (1, 2, 3)] == [False, False, True]

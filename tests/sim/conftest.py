@@ -8,7 +8,13 @@ from typing import Any
 
 import pytest
 
-from gst_bench.sim.profile_grid import GridNeeds, ProfileGrid, SchedulerLimits, needs_for
+from gst_bench.sim.profile_grid import (
+    GridNeeds,
+    ProfileGrid,
+    SchedulerLimits,
+    TokenPeriod,
+    needs_for,
+)
 from gst_bench.sim.profiler import ProfileInfo, profile_model
 from gst_bench.workloads.workload import Workload, WorkloadSpec, generate
 from gst_compare.config import ConfigComposer
@@ -52,9 +58,9 @@ def tiny_profile(tmp_path_factory: pytest.TempPathFactory) -> ProfileInfo:
     cfg = compose("backend=continuous")
     needs = tiny_needs()
     out = tmp_path_factory.mktemp("profiles") / "cpu" / "qwen3-tiny" / "float32" / "v"
-    return profile_model(
-        cfg["model"], cfg["hardware"], ProfileGrid.covering(needs), out, ROOT, warmup=1, repeats=3
-    )
+    # The grid the CPU hardware asks for (its token period too), as a profiling session makes it.
+    grid = ProfileGrid.covering(needs, TokenPeriod.from_config(cfg["hardware"]))
+    return profile_model(cfg["model"], cfg["hardware"], grid, out, ROOT, warmup=1, repeats=3)
 
 
 @pytest.fixture

@@ -91,7 +91,10 @@ def test_a_profile_that_does_not_add_up_flags_what_is_simulated_from_it(referenc
     open_ = check_closure(reference, switches=replace(PRICED_AS, exact_token_counts=False))
     (flag,) = profile_noise_flags(reference, {"closure": open_.to_dict()})
     assert flag.startswith("the profile does not add up (a measured grid point ")
-    assert flag.endswith("tolerance 3%): profile again with the current code")
+    assert flag.endswith(
+        "tolerance 3%): profile again with the current code: pytest benchmarks/test_profile.py "
+        f"-m cpu --gst-set model={reference.meta['model_key']} --gst-reprofile"
+    )
     off_grid = {**closed, "passed": False, "points": [*closed["points"]]}
     off_grid["points"].append({"source": "closure step (prefill, timed whole)", "error": 0.07})
     assert profile_noise_flags(reference, {"closure": off_grid}) == []

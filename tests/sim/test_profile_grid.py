@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gst_bench.sim.profile_grid import GridNeeds, ProfileGrid, SchedulerLimits, needs_for
+from gst_bench.sim.prediction_tables import residue_interp
+from gst_bench.sim.profile_grid import (
+    GridNeeds,
+    ProfileGrid,
+    SchedulerLimits,
+    TokenPeriod,
+    needs_for,
+)
 
 FIFO = SchedulerLimits.from_config(
     {
@@ -38,11 +47,12 @@ def test_fifo_needs_cover_the_prefill_of_a_preempted_request() -> None:
     assert needs_for([(40, 70)], SERIAL).prefill_chunk == 64
 
 
-@given(lengths, st.sampled_from([FIFO, SERIAL]))
-def test_covering_grid_has_no_gaps(pairs, limits) -> None:
+@given(lengths, st.sampled_from([FIFO, SERIAL]), st.sampled_from([1, 3, 4]))
+def test_covering_grid_has_no_gaps(pairs, limits, period) -> None:
     needs = needs_for(pairs, limits)
-    grid = ProfileGrid.covering(needs)
-    assert grid.gaps(needs) == []
+    wanted = TokenPeriod(period, 32 if period > 1 else 0)
+    grid = ProfileGrid.covering(needs, wanted)
+    assert grid.gaps(needs) == [] and grid.period_gaps(wanted) == []
     assert ProfileGrid.from_dict(grid.to_dict()) == grid
 
 
@@ -57,3 +67,43 @@ def test_gaps_name_what_is_missing() -> None:
     grid = ProfileGrid.covering(needs_for([(40, 8)], SERIAL))
     gaps = grid.gaps(needs_for([(2000, 8)], SERIAL))
     assert any("prefill chunk up to 2016" in gap for gap in gaps)
+
+
+def test_a_token_period_measures_the_remainders_beside_each_power_of_two() -> None:
+    needs = needs_for([(40, 8)], SERIAL)
+    grid = ProfileGrid.covering(
+        needs, TokenPeriod.from_config({"token_period": {"period": 4, "up_to": 32}})
+    )
+    assert grid.num_tokens == (1, 2, 4, 8, 9, 10, 11, 16, 17, 18, 19, 32, 33, 34, 35, 40)
+    assert grid.token_period == 4
+    # A profile made without them is named as such, so the next profiling run adds them.
+    plain = ProfileGrid.covering(needs)
+    assert plain.period_gaps(TokenPeriod(4, 32)) == [
+        "token period 4 (profile made with 1; counts [9, 10, 11, 17, 18, 19, 33, 34, 35] missing)"
+    ]
+    # Profiles written before the period existed read as period 1.
+    old = {k: v for k, v in plain.to_dict().items() if k != "token_period"}
+    assert ProfileGrid.from_dict(old) == plain
+
+
+@pytest.mark.parametrize("cfg", [{"period": 0}, {"period": 4, "up_to": 4}, {"period": 4}])
+def test_a_bad_token_period_says_where_to_fix_it(cfg) -> None:
+    with pytest.raises(ValueError, match="configs/hardware"):
+        TokenPeriod.from_config({"token_period": cfg})
+
+
+def blocked(n: float) -> float:
+    """A cost blocked in 4s: a line, plus a remainder's fixed price (5 ms per leftover row)."""
+    return 100 + 10 * n + 5 * (n % 4)
+
+
+def test_counts_are_priced_within_their_remainder_class() -> None:
+    xs = [1, 2, 4, 8, 9, 10, 11, 16, 17, 18, 19, 32, 33, 34, 35, 64]
+    ys = [blocked(x) for x in xs]
+    points = list(range(4, 65))
+    assert np.allclose(residue_interp(xs, ys, points, 4), [blocked(n) for n in points])
+    # Exact at every measured point, and period 1 is plain interpolation.
+    assert np.allclose(residue_interp(xs, ys, xs, 4), ys)
+    assert np.allclose(residue_interp(xs, ys, points, 1), np.interp(points, xs, ys))
+    # Plain interpolation misprices the remainders: that is what the period is for.
+    assert not np.allclose(residue_interp(xs, ys, points, 1), [blocked(n) for n in points])
