@@ -73,3 +73,41 @@ def test_a_simulation_is_priced_at_the_speed_around_its_real_run(tiny_profile, t
     unmatched = simulate(workload, tiny_profile, unmatched_cfg, real, out_root=tmp_path)
     assert unmatched.requests == base.requests
     assert any("ran 10.0% slower" in flag for flag in unmatched.meta.noise_flags)
+
+
+def probed(values: list[float]) -> SpeedCheck:
+    """A steady check (170 ms decode both ends) with ``values`` timed in the idle gaps, 2 s
+    apart."""
+    found = check((170.0, 700.0), (170.0, 700.0))
+    found["during_decode_ms"] = [[2.0 * i, v] for i, v in enumerate(values)]
+    result = SpeedCheck.of(found, META, ROWS)
+    assert result is not None
+    return result
+
+
+def test_a_slow_stretch_between_steady_ends_is_flagged() -> None:
+    """The checks at both ends agree; the machine slowed for a minute in between (what a
+    serial run here showed: 165 -> 200-258 -> 165 ms)."""
+    steady = [170.0, 172.0, 168.0, 171.0, 169.0] * 4
+    assert probed(steady).flags(matched=True) == []
+    slowed = [*steady[:6], 205.0, 210.0, 215.0, 208.0, 212.0, 207.0, *steady[:8]]
+    (flag,) = probed(slowed).flags(matched=True)
+    assert flag.startswith("the machine changed speed during the real run: the decode step")
+    assert "from 12 s to 20 s (median of 5)" in flag and "limit 5%" in flag
+    # One slow probe is not a stretch.
+    assert probed([*steady[:10], 260.0, *steady[:9]]).flags(matched=True) == []
+
+
+def test_probes_that_disagree_with_the_checks_flag_a_matched_run() -> None:
+    """Steady through the run but 10 % slower than both ends: no single speed prices it."""
+    slower = [187.0, 188.0, 186.0, 187.5, 186.5, 187.0]
+    (flag,) = probed(slower).flags(matched=True)
+    assert flag.startswith("the real run ran at another speed than its checks")
+    assert "(+10.0%; limit 5%)" in flag
+    # Unmatched, the run is judged against the profile by its ends only.
+    assert probed(slower).flags(matched=False) == []
+
+
+def test_too_few_probes_say_nothing() -> None:
+    assert probed([250.0, 250.0, 250.0]).flags(matched=True) == []
+    assert "during_decode_ms" in probed([250.0]).to_dict()
