@@ -175,15 +175,19 @@ def test_a_request_never_starts_before_it_arrives(composer, tiny_models, idle_wa
 
 @pytest.mark.parametrize("idle_wait", ["sleep", "spin"])
 def test_a_spinning_run_times_its_speed_in_the_idle_gaps(composer, tiny_models, idle_wait):
-    """Two requests 0.6 s apart: the gap before the second is long enough for a probe."""
+    """Two requests 1.5 s apart: the gap before the second fits a decode and a prefill probe."""
     workload = small_workload(requests=2, rate=None)
-    later = replace(workload.requests[1], arrived_at_ns=600_000_000)
+    later = replace(workload.requests[1], arrived_at_ns=1_500_000_000)
     workload = replace(workload, requests=(workload.requests[0], later))
     for backend in BACKENDS:
         cfg = tiny_config(composer, backend, f"hardware.idle_wait={idle_wait}")
-        check = run_real(workload, cfg, ROOT, models=tiny_models).artifact.meta.extra["speed_check"]
+        run = run_real(workload, cfg, ROOT, models=tiny_models)
+        check = run.artifact.meta.extra["speed_check"]
         if idle_wait == "sleep":
-            assert "during_decode_ms" not in check
+            assert "during_ms" not in check
             continue
-        probes = check["during_decode_ms"]
-        assert probes and all(0 < t < 0.6 and ms > 0 for t, ms in probes)
+        probes = check["during_ms"]
+        assert set(probes) == {"decode", "prefill"}
+        for samples in probes.values():
+            assert samples and all(0 < t < 1.5 and ms > 0 for t, ms in samples)
+        assert run.artifact.requests[1].scheduled_at_ns >= later.arrived_at_ns

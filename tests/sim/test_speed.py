@@ -75,11 +75,14 @@ def test_a_simulation_is_priced_at_the_speed_around_its_real_run(tiny_profile, t
     assert any("ran 10.0% slower" in flag for flag in unmatched.meta.noise_flags)
 
 
-def probed(values: list[float]) -> SpeedCheck:
-    """A steady check (170 ms decode both ends) with ``values`` timed in the idle gaps, 2 s
-    apart."""
+def probed(decode: list[float], prefill: list[float] = ()) -> SpeedCheck:
+    """A steady check (170 / 700 ms both ends) with ``decode`` and ``prefill`` timed in the
+    idle gaps, 2 s apart."""
     found = check((170.0, 700.0), (170.0, 700.0))
-    found["during_decode_ms"] = [[2.0 * i, v] for i, v in enumerate(values)]
+    found["during_ms"] = {
+        "decode": [[2.0 * i, v] for i, v in enumerate(decode)],
+        "prefill": [[2.0 * i + 1, v] for i, v in enumerate(prefill)],
+    }
     result = SpeedCheck.of(found, META, ROWS)
     assert result is not None
     return result
@@ -96,18 +99,28 @@ def test_a_slow_stretch_between_steady_ends_is_flagged() -> None:
     assert "from 12 s to 20 s (median of 5)" in flag and "limit 5%" in flag
     # One slow probe is not a stretch.
     assert probed([*steady[:10], 260.0, *steady[:9]]).flags(matched=True) == []
+    # The prefill's probes are judged alike.
+    (flag,) = probed(steady, [700.0] * 6 + [790.0] * 5 + [700.0] * 6).flags(matched=True)
+    assert "the 32-token prefill timed in its idle gaps took 790.0 ms" in flag
 
 
-def test_probes_that_disagree_with_the_checks_flag_a_matched_run() -> None:
-    """Steady through the run but 10 % slower than both ends: no single speed prices it."""
+def test_a_probed_step_is_priced_at_the_run_s_median_not_at_its_ends() -> None:
+    """Steady through the run but 10 % slower than both ends: the probes price it; a step
+    probed fewer than five times is priced at its checks."""
     slower = [187.0, 188.0, 186.0, 187.5, 186.5, 187.0]
-    (flag,) = probed(slower).flags(matched=True)
-    assert flag.startswith("the real run ran at another speed than its checks")
-    assert "(+10.0%; limit 5%)" in flag
-    # Unmatched, the run is judged against the profile by its ends only.
-    assert probed(slower).flags(matched=False) == []
+    found = probed(slower, [710.0, 712.0])
+    assert found.match() == SpeedMatch(decode=round(187.0 / 170, 6), prefill=1.0)
+    assert found.flags(matched=True) == []
+    # The ends of a probed step are not judged; those of a step without probes still are.
+    moved = check((150.0, 700.0), (190.0, 760.0))
+    moved["during_ms"] = {"decode": [[float(i), 170.0] for i in range(6)], "prefill": []}
+    found = SpeedCheck.of(moved, META, ROWS)
+    assert found is not None
+    (flag,) = found.flags(matched=True)
+    assert flag.startswith("the machine changed speed during the real run: 32-token prefill")
 
 
 def test_too_few_probes_say_nothing() -> None:
     assert probed([250.0, 250.0, 250.0]).flags(matched=True) == []
-    assert "during_decode_ms" in probed([250.0]).to_dict()
+    assert probed([250.0, 250.0, 250.0]).match() == SpeedMatch(1.0, 1.0)
+    assert "during_ms" in probed([250.0]).to_dict()
