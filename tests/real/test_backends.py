@@ -160,7 +160,7 @@ def test_continuous_batches_requests_that_arrive_together(composer, tiny_models)
     assert any(r.first_token_at_ns < first.completed_at_ns for r in rest)
 
 
-@pytest.mark.parametrize("idle_wait", ["sleep", "spin"])
+@pytest.mark.parametrize("idle_wait", ["sleep", "spin", "warm"])
 def test_a_request_never_starts_before_it_arrives(composer, tiny_models, idle_wait):
     """Arrivals 100 ms apart: far longer than serving one, so each waits for its arrival,
     sleeping or spinning as the hardware says, and the run records which."""
@@ -173,9 +173,10 @@ def test_a_request_never_starts_before_it_arrives(composer, tiny_models, idle_wa
         assert run.artifact.meta.extra["backend_details"]["idle_wait"] == idle_wait
 
 
-@pytest.mark.parametrize("idle_wait", ["sleep", "spin"])
+@pytest.mark.parametrize("idle_wait", ["sleep", "spin", "warm"])
 def test_a_spinning_run_times_its_speed_in_the_idle_gaps(composer, tiny_models, idle_wait):
-    """Two requests 1.5 s apart: the gap before the second fits a decode and a prefill probe."""
+    """Two requests 1.5 s apart: the gap before the second fits a decode and a prefill probe;
+    kept warm, the rest of it runs untimed decode steps."""
     workload = small_workload(requests=2, rate=None)
     later = replace(workload.requests[1], arrived_at_ns=1_500_000_000)
     workload = replace(workload, requests=(workload.requests[0], later))
@@ -188,6 +189,7 @@ def test_a_spinning_run_times_its_speed_in_the_idle_gaps(composer, tiny_models, 
             continue
         probes = check["during_ms"]
         assert set(probes) == {"decode", "prefill"}
+        assert (check.get("warm_steps", 0) > 0) == (idle_wait == "warm")
         for samples in probes.values():
             assert samples and all(0 < t < 1.5 and ms > 0 for t, ms in samples)
         assert run.artifact.requests[1].scheduled_at_ns >= later.arrived_at_ns

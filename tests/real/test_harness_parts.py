@@ -51,7 +51,9 @@ def test_a_spinning_wait_never_sleeps(monkeypatch):
 
 
 def test_an_unknown_idle_wait_is_refused_with_the_choices():
-    with pytest.raises(BackendError, match=r"idle_wait='nap' is not one of \('sleep', 'spin'\)"):
+    with pytest.raises(
+        BackendError, match=r"idle_wait='nap' is not one of \('sleep', 'spin', 'warm'\)"
+    ):
         BackendSettings.from_config({"name": "serial"}, {"idle_wait": "nap"})
 
 

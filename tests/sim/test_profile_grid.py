@@ -74,12 +74,15 @@ def test_a_token_period_measures_the_remainders_beside_each_power_of_two() -> No
     grid = ProfileGrid.covering(
         needs, TokenPeriod.from_config({"token_period": {"period": 4, "up_to": 32}})
     )
-    assert grid.num_tokens == (1, 2, 4, 8, 9, 10, 11, 16, 17, 18, 19, 32, 33, 34, 35, 40)
+    assert grid.num_tokens == (
+        *(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 16, 17, 18, 19, 32, 33, 34, 35, 40),
+    )
     assert grid.token_period == 4
     # A profile made without them is named as such, so the next profiling run adds them.
     plain = ProfileGrid.covering(needs)
     assert plain.period_gaps(TokenPeriod(4, 32)) == [
-        "token period 4 (profile made with 1; counts [9, 10, 11, 17, 18, 19, 33, 34, 35] missing)"
+        "token period 4 (profile made with 1; counts [3, 5, 6, 7, 9, 10, 11, 17, 18, 19, 33, 34, "
+        "35] missing)"
     ]
     # Profiles written before the period existed read as period 1.
     old = {k: v for k, v in plain.to_dict().items() if k != "token_period"}
