@@ -9,7 +9,7 @@ per-step error, repeatable in a fresh process.
 dtype, with one torch thread, pinned to the last CPU; run them on an otherwise idle machine.
 ``tokens``: interleaved rounds, the profiler's way (``gst_bench.sim.op_timing.Timer``, prefills
 cold). ``idle``: rounds of one request (a 22-token prefill, 4 decode steps) after each way of
-waiting (decode steps back to back, spinning, nothing, sleeping), in a seeded order per round.
+waiting (kept warm as the harness does, spinning, nothing, sleeping), in a seeded order per round.
 ``gaps``: from a stored real or simulated artifact, the median token gap of a request decoding
 alone (no other request in flight) and of one sharing its steps with others.
 """
@@ -83,39 +83,34 @@ def tokens(model, counts: list[int], rounds: int) -> None:
 
 
 def idle(model, rounds: int) -> None:
-    from transformers import DynamicCache
-
-    from gst_bench.real.backends import cache_keyword
+    from gst_bench.real.backends import IdleProbe, SerialRunner, wait_until
     from gst_bench.sim.op_timing import decode_step
 
-    keyword = cache_keyword(model.forward)
-    prompt = torch_ids(model, 22)
+    runner = SerialRunner(model, frozenset())
+    prompt = list(range(100, 122))
 
     def request() -> tuple[float, float]:
-        import torch
-
-        cache, ids, stamps = DynamicCache(config=model.config), prompt, [time.perf_counter_ns()]
-        for _ in range(5):
-            out = model(input_ids=ids, **{keyword: cache}, logits_to_keep=1)
-            ids = torch.tensor([[int(out.logits[0, -1].argmax())]])
-            stamps.append(time.perf_counter_ns())
+        """A 22-token prompt and 4 decode steps, as the serial harness serves them."""
+        start = time.perf_counter_ns()
+        stamps = [start, *runner._generate(prompt, 5).stamps]
         steps = [(b - a) / 1e6 for a, b in itertools.pairwise(stamps)]
         return steps[0], statistics.median(steps[1:])
 
-    def spin(seconds: float) -> None:
-        end = time.perf_counter_ns() + int(seconds * 1e9)
-        while time.perf_counter_ns() < end:
-            pass
+    def later(seconds: float) -> int:
+        return time.perf_counter_ns() + int(seconds * 1e9)
 
-    warm = decode_step(model, 32)
+    def spin(seconds: float) -> None:
+        wait_until(later(seconds), spin=True)
 
     def keep_warm(seconds: float) -> None:
-        end = time.perf_counter_ns() + int(seconds * 1e9)
-        while time.perf_counter_ns() < end:
-            warm()
+        """The harness's ``idle_wait: warm`` over a gap of ``seconds``."""
+        deadline = later(seconds)
+        IdleProbe({"decode": warm}, warm=True).maybe(0, deadline)
+        wait_until(deadline, spin=True)
 
+    warm = decode_step(model, 32)
     waits = {
-        "decode 1 s": lambda: keep_warm(1.0),
+        "warm 1 s": lambda: keep_warm(1.0),
         "spin 1 s": lambda: spin(1.0),
         "no wait": lambda: None,
         "sleep 0.1 s": lambda: time.sleep(0.1),
@@ -135,13 +130,6 @@ def idle(model, rounds: int) -> None:
         prefill = statistics.median(r[0] for r in results)
         decode = statistics.median(r[1] for r in results)
         print(f"{name:12s}  {prefill:10.1f}  {decode:9.1f}")
-
-
-def torch_ids(model, length: int):
-    import torch
-
-    generator = torch.Generator().manual_seed(length)
-    return torch.randint(0, 1000, (1, length), generator=generator)
 
 
 def gaps(path: Path) -> None:
