@@ -2,12 +2,14 @@
 
     .venv/bin/python scripts/repeatability.py --runs 3                 # main job x3 (~20 min)
     .venv/bin/python scripts/repeatability.py --runs 3 -- --gst-workloads tiny   # smoke size
-    .venv/bin/python scripts/repeatability.py --only-read tmp/repeat   # table of earlier runs
+    .venv/bin/python scripts/repeatability.py --only-read --out tmp/repeat3   # earlier runs
 
 Each run writes its own store under ``<out>/run-<i>`` (``--gst-out``), so runs never share a
 profile or a real artifact. The table has one row per pair and metric: the p50 and p90 errors of
-every run, their spread (max − min, in percentage points) and each run's verdict; the last line
-says whether every verdict agreed and the largest p50 spread. Exit status 0 when the verdicts
+every run, their spread (max − min, in percentage points) beside the half-width of the runs' own
+95 % intervals of the p50 error (a spread within it is what the suite already says it cannot
+tell apart), and each run's verdict; the last line says whether every verdict agreed and the
+largest p50 spread. Exit status 0 when the verdicts
 agree and every p50 spread is within ``--max-spread-pp`` (default 3), else 1.
 """
 
@@ -19,6 +21,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from statistics import median
 
 ROOT = Path(__file__).resolve().parents[1]
 MAIN_JOB = ["-m", "pytest", "benchmarks", "-m", "cpu", "--gst-workloads", "steady60", "-q"]
@@ -63,29 +66,42 @@ def load(run_dir: Path) -> dict:
 
 
 def table(reports: list[dict]) -> dict[tuple[str, str], list[dict]]:
-    """{(pair label, metric): one dict per run with p50/p90 error and the verdict}."""
+    """{(pair label, metric): one dict per run with the p50 and p90 errors as the gate judged
+    them (``unit``: % for relative errors, ms where the metric is judged in ms), the half-width
+    of the p50's interval and the verdict}."""
     rows: dict[tuple[str, str], list[dict]] = {}
     for report in reports:
         for pair in report["pairs"]:
-            verdicts = {v["metric"]: v for v in pair["verdicts"]}
-            for distance in pair["distances"]:
-                errors = {p["q"]: p for p in distance.get("percentiles", [])}
-                verdict = verdicts[distance["metric"]]
-                rows.setdefault((pair["label"], distance["metric"]), []).append(
+            for verdict in pair["verdicts"]:
+                checks = {c["name"]: c for c in verdict.get("checks") or []}
+                rows.setdefault((pair["label"], verdict["metric"]), []).append(
                     {
-                        "p50": _error(errors.get(50)),
-                        "p90": _error(errors.get(90)),
+                        "unit": (checks.get("p50") or {}).get("unit", "rel"),
+                        "p50": _value(checks.get("p50")),
+                        "p90": _value(checks.get("p90")),
+                        "p50_ci": _half_width(checks.get("p50")),
                         "verdict": verdict["verdict"] if verdict.get("counts", True) else "n/a",
                     }
                 )
     return rows
 
 
-def _error(entry: dict | None) -> float | None:
-    if not entry:
+def _scale(check: dict) -> float:
+    return 100.0 if check.get("unit", "rel") == "rel" else 1.0
+
+
+def _value(check: dict | None) -> float | None:
+    if not check or not isinstance(check.get("value"), (int, float)):
         return None
-    value = entry.get("rel_error")
-    return float(value) * 100 if isinstance(value, (int, float)) else None
+    return float(check["value"]) * _scale(check)
+
+
+def _half_width(check: dict | None) -> float | None:
+    """Half the width of the run's own 95 % interval of the p50 error."""
+    interval = (check or {}).get("interval")
+    if not interval or None in interval:
+        return None
+    return (float(interval[1]) - float(interval[0])) / 2 * _scale(check)
 
 
 def spread(values: list[float | None]) -> float | None:
@@ -94,25 +110,40 @@ def spread(values: list[float | None]) -> float | None:
 
 
 def print_table(rows: dict[tuple[str, str], list[dict]], names: list[str]) -> None:
-    head = ["pair", "metric", *[f"p50 {n}" for n in names], "p50 spread", "p90 spread", "verdicts"]
+    head = [
+        "pair",
+        "metric",
+        *[f"p50 {n}" for n in names],
+        "p50 spread",
+        "p50 interval ± (median)",
+        "p90 spread",
+        "verdicts",
+    ]
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     for (label, metric), runs in rows.items():
         p50 = [r["p50"] for r in runs]
-        cells = [f"{v:+.1f} %" if v is not None else "–" for v in p50]
-        wide = [spread(p50), spread([r["p90"] for r in runs])]
-        wide_text = [f"{s:.1f} pp" if s is not None else "–" for s in wide]
+        unit, wide_unit = ("%", "pp") if runs[0]["unit"] == "rel" else ("ms", "ms")
+        cells = [f"{v:+.1f} {unit}" if v is not None else "–" for v in p50]
+        widths = [r["p50_ci"] for r in runs if r["p50_ci"] is not None]
+        wide = [spread(p50), median(widths) if widths else None, spread([r["p90"] for r in runs])]
+        wide_text = [f"{s:.1f} {wide_unit}" if s is not None else "–" for s in wide]
         verdicts = "/".join(r["verdict"] for r in runs)
         print("| " + " | ".join([label, metric, *cells, *wide_text, verdicts]) + " |")
 
 
 def verdict_line(rows: dict[tuple[str, str], list[dict]], limit: float) -> int:
     disagree = [key for key, runs in rows.items() if len({r["verdict"] for r in runs}) > 1]
-    spreads = [s for runs in rows.values() if (s := spread([r["p50"] for r in runs])) is not None]
+    spreads = [
+        s
+        for runs in rows.values()
+        if runs[0]["unit"] == "rel" and (s := spread([r["p50"] for r in runs])) is not None
+    ]
     widest = max(spreads, default=0.0)
     print(
         f"\nverdicts agree: {'yes' if not disagree else f'no ({len(disagree)} rows differ)'}; "
-        f"largest p50 spread: {widest:.1f} pp (limit {limit:g} pp)"
+        f"largest p50 spread of a relative error: {widest:.1f} pp (limit {limit:g} pp; errors "
+        "judged in ms are shown in ms)"
     )
     return 0 if not disagree and widest <= limit else 1
 

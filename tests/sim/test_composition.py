@@ -50,5 +50,9 @@ def test_the_report_shows_each_profiles_closure_once(tiny_profile, tmp_path):
     assert sum(line.startswith("**Profile ") for line in lines) == 1
     rows = [line for line in lines if line.startswith("| decode") or line.startswith("| prefill")]
     assert len(rows) == len(closure["points"])
-    state = "closes" if closure["passed"] else "does not close"
+    state = {"cannot tell": "cannot tell whether it closes"}.get(closure["state"], closure["state"])
     assert f"**Profile {tiny_profile.content_hash[:12]} {state}**" in lines[0]
+    assert closure["state"] in ("closes", "does not close", "cannot tell")
+    assert (closure["state"] == "closes") == closure["passed"]
+    undecided = [line for line in lines if line.startswith("- cannot tell: ")]
+    assert len(undecided) == len(closure["undecided"])

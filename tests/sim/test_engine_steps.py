@@ -1,0 +1,79 @@
+"""The report's engine steps: steps recovered from per-token timestamps, real beside simulated."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from gst_bench.sim.engine_steps import busy_steps, compare, idle_prefills, markdown
+from gst_bench.sim.vidur_adapter import simulate
+from gst_compare.artifacts import Artifact, RequestRecord
+from tests.sim.conftest import compose, small_workload
+
+MS = 1_000_000
+
+
+def _request(rid: int, arrived: int, tokens: list[float], prompt: int = 8) -> RequestRecord:
+    stamps = tuple(round(t * MS) for t in tokens)
+    return RequestRecord(
+        rid, arrived * MS, arrived * MS, stamps[0], stamps[-1], prompt, len(stamps) - 1,
+        len(stamps) - 1, stamps,
+    )  # fmt: skip
+
+
+def test_steps_are_tokens_stamped_together_after_a_busy_engine(tiny_profile, tmp_path):
+    # Request 0 arrives at an idle engine (its prefill, stamped at 100, is not a busy step) and
+    # decodes alone until 250; request 1 arrives at 200, its prefill runs beside request 0's
+    # decode until 400 (stamps 0.05 ms apart), then both decode together until 700.
+    real = _artifact(
+        tiny_profile,
+        tmp_path,
+        [_request(0, 0, [100, 250, 400, 700]), _request(1, 200, [400.00005, 700.00002])],
+    )
+    steps = busy_steps(real)
+    assert [(s.ms, s.decodes, sorted(s.prefills)) for s in steps] == [
+        (150.0, 1, []),
+        (pytest.approx(150.0), 1, [1]),
+        (pytest.approx(300.0, abs=1e-3), 2, []),
+    ]
+    assert idle_prefills(real) == {0: 100.0}
+
+
+def test_a_simulator_slower_per_step_shows_on_every_step_row(tiny_profile, tmp_path):
+    cfg = compose("backend=continuous", "vidur=corrected")
+    sim = simulate(small_workload(num=8, rate=400.0), tiny_profile, cfg, out_root=tmp_path)
+    # Stand-in for a real run: the same timeline, every stamp 10 % later (arrivals included, so
+    # the same steps start from a busy engine); each of its steps is 10 % longer.
+    stretched = Artifact(
+        replace(sim.meta, kind="real"),
+        tuple(_stretched(r, 1.1) for r in sim.requests),
+    )
+
+    rows = compare(stretched, sim)
+
+    batched = [r for r in rows if r.what.startswith("decode") and r.what.endswith("sequences")]
+    assert len(rows) >= 2 and batched
+    assert all(r.error == pytest.approx(1 / 1.1 - 1, abs=1e-6) for r in rows)
+    assert all(r.error == 0 for r in compare(sim, sim))
+    text = "\n".join(markdown([(stretched, sim)]))
+    assert f"| {batched[0].what} |" in text and "-9.1 %" in text
+
+
+def _stretched(record: RequestRecord, factor: float) -> RequestRecord:
+    def at(t: int) -> int:
+        return round(t * factor)
+
+    return replace(
+        record,
+        arrived_at_ns=at(record.arrived_at_ns),
+        scheduled_at_ns=at(record.scheduled_at_ns),
+        first_token_at_ns=at(record.first_token_at_ns),
+        completed_at_ns=at(record.completed_at_ns),
+        token_times_ns=tuple(at(t) for t in record.token_times_ns or ()),
+    )
+
+
+def _artifact(profile, tmp_path, requests: list[RequestRecord]) -> Artifact:
+    sim = simulate(small_workload(num=2), profile, compose("backend=serial"), out_root=tmp_path)
+    return Artifact(replace(sim.meta, kind="real"), tuple(requests))
