@@ -85,17 +85,12 @@ def load(preset: str, backend: str, overrides: list[str]):
 
 
 def simulated(workload, profile, cfg, speed, out: Path) -> dict:
-    import numpy as np
-
     from gst_bench.sim.vidur_adapter import simulate
     from gst_compare import metrics
 
     artifact = simulate(workload, profile, cfg, out_root=out, speed=speed)
-    percentiles = {
-        (m, q): float(np.percentile(metrics.values(artifact, m), q))
-        for m in METRICS
-        for q in (50, 90)
-    }
+    summary = metrics.summary(artifact)
+    percentiles = {(m, q): summary[m][f"p{q}"] for m in METRICS for q in (50, 90)}
     waits = [r.scheduled_at_ns - r.arrived_at_ns > WAITED_NS for r in artifact.requests]
     last = max(r.arrived_at_ns for r in artifact.requests) / 1e9
     return {"percentiles": percentiles, "waited": sum(waits) / len(waits), "last_arrival_s": last}

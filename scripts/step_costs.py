@@ -3,22 +3,21 @@ per-step error, repeatable in a fresh process.
 
     .venv/bin/python scripts/step_costs.py tokens 12-34,40,48   # whole prefills per token count
     .venv/bin/python scripts/step_costs.py idle                 # prefills after each kind of wait
-    .venv/bin/python scripts/step_costs.py gaps ARTIFACT.json   # token gaps alone vs shared
+    .venv/bin/python scripts/step_costs.py steps REAL.json SIM.json   # engine steps, paired
 
 ``tokens`` and ``idle`` time the full Qwen3-0.6B architecture (random weights) in the CPU preset's
 dtype, with one torch thread, pinned to the last CPU; run them on an otherwise idle machine.
 ``tokens``: interleaved rounds, the profiler's way (``gst_bench.sim.op_timing.Timer``, prefills
 cold). ``idle``: rounds of one request (a 22-token prefill, 4 decode steps) after each way of
 waiting (kept warm as the harness does, spinning, nothing, sleeping), in a seeded order per round.
-``gaps``: from a stored real or simulated artifact, the median token gap of a request decoding
-alone (no other request in flight) and of one sharing its steps with others.
+``steps``: the report's engine-step table for one stored real artifact and one simulated
+(:mod:`gst_bench.sim.engine_steps`).
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import os
 import random
 import statistics
@@ -30,8 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def main() -> None:
     args = parse_args()
-    if args.what == "gaps":
-        gaps(Path(args.artifact))
+    if args.what == "steps":
+        steps(Path(args.real), Path(args.sim))
         return
     import torch
 
@@ -58,8 +57,9 @@ def parse_args() -> argparse.Namespace:
     counts.add_argument("--rounds", type=int, default=7)
     waits = sub.add_parser("idle", help="a prefill after sleeping vs spinning")
     waits.add_argument("--rounds", type=int, default=10)
-    found = sub.add_parser("gaps", help="token gaps alone vs shared, from an artifact")
-    found.add_argument("artifact")
+    found = sub.add_parser("steps", help="engine steps of a real and a simulated artifact")
+    found.add_argument("real")
+    found.add_argument("sim")
     return parser.parse_args()
 
 
@@ -132,18 +132,11 @@ def idle(model, rounds: int) -> None:
         print(f"{name:12s}  {prefill:10.1f}  {decode:9.1f}")
 
 
-def gaps(path: Path) -> None:
-    requests = json.loads(path.read_text())["requests"]
-    spans = [(r["scheduled_at_ns"], r["completed_at_ns"]) for r in requests]
-    alone, shared = [], []
-    for index, request in enumerate(requests):
-        stamps = request["token_times_ns"]
-        for start, end in itertools.pairwise(stamps):
-            others = any(j != index and s < end and e > start for j, (s, e) in enumerate(spans))
-            (shared if others else alone).append((end - start) / 1e6)
-    for name, values in (("alone", alone), ("shared", shared)):
-        middle = f"{statistics.median(values):.1f} ms" if values else "–"
-        print(f"token gaps {name:6s}: {len(values):4d}, median {middle}")
+def steps(real: Path, sim: Path) -> None:
+    from gst_bench.sim.engine_steps import markdown
+    from gst_compare.artifacts import load_artifact
+
+    print("\n".join(markdown([(load_artifact(real), load_artifact(sim))])))
 
 
 if __name__ == "__main__":
