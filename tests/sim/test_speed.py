@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import pandas as pd
 import pytest
 
-from gst_bench.sim.speed import SPEED_LIMIT, SpeedCheck, SpeedMatch
+from gst_bench.sim.speed import SPEED_LIMIT, SpeedCheck, SpeedMatch, prefill_level
 from gst_bench.sim.vidur_adapter import simulate
 from gst_compare import metrics
 from tests.sim.conftest import compose, small_workload
@@ -56,8 +55,8 @@ def test_a_simulation_is_priced_at_the_speed_around_its_real_run(tiny_profile, t
     workload = small_workload()
     cfg = compose("backend=serial")
     base = simulate(workload, tiny_profile, cfg, out_root=tmp_path)
-    compute = pd.read_csv(tiny_profile.compute_csv).set_index("num_tokens")
-    decode, prefill = compute.loc[[1, 32], "time_stats.full_forward.median"]
+    rows = tiny_profile.whole_steps_ms()
+    decode, prefill = rows[1], prefill_level(rows, 32, tiny_profile.grid.token_period)
     slower = check((decode * 1.1, prefill * 1.1), (decode * 1.1, prefill * 1.1))
     extra = {"speed_check": slower, "scheduler": {"scheduler": "serial"}}
     real_meta = replace(base.meta, kind="real", variant="default", extra=extra)
@@ -124,3 +123,19 @@ def test_too_few_probes_say_nothing() -> None:
     assert probed([250.0, 250.0, 250.0]).flags(matched=True) == []
     assert probed([250.0, 250.0, 250.0]).match() == SpeedMatch(1.0, 1.0)
     assert "during_ms" in probed([250.0]).to_dict()
+
+
+def test_the_prefill_level_is_a_line_through_several_whole_steps() -> None:
+    """One noisy row does not set the level: 32 tokens measured 6 % above the line its
+    neighbours draw is priced on the line; remainder counts (33) stay out of it; a profile
+    without enough rows around falls back to the row."""
+    line = {n: 210.0 + 12.0 * n for n in (8, 16, 32, 64)}
+    noisy = {1: 170.0, **line, 32: line[32] * 1.06, 33: 2000.0}
+    level = prefill_level(noisy, 32, period=4)
+    assert abs(level / line[32] - 1) < 0.03  # least squares spreads the 6 % over four rows
+    assert level == pytest.approx(prefill_level({**noisy, 33: 1.0}, 32, period=4))
+    assert prefill_level({n: line[n] for n in (8, 16, 32, 64)}, 32, 4) == pytest.approx(line[32])
+    assert prefill_level({1: 170.0, 16: 402.0, 32: 700.0}, 32, 4) == 700.0
+    meta = {"made": {"decode_probe_context": 32}, "grid": {"token_period": 4}}
+    found = SpeedCheck.of(check((170.0, level), (170.0, level)), meta, noisy)
+    assert found.match() == SpeedMatch(decode=1.0, prefill=1.0)
