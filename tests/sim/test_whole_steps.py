@@ -1,0 +1,97 @@
+"""Whole steps off their neighbours' line: found, and priced on it only when the switch says."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pandas as pd
+import pytest
+
+from gst_bench.sim.composition import closure_markdown
+from gst_bench.sim.profiler import ProfileInfo, content_hash
+from gst_bench.sim.vidur_adapter import simulate
+from gst_bench.sim.whole_steps import ROW_LIMIT, off_line
+from gst_bench.workloads.workload import WorkloadSpec, generate
+from tests.sim.conftest import compose
+
+FF = "time_stats.full_forward.median"
+
+
+def residue_rows(base: float = 210.0, per_token: float = 12.0) -> dict[int, float]:
+    """Whole steps of 8-11, 16-19, 32-35 and 64 tokens on an exact residue-class line."""
+    extra = {0: 0.0, 1: 40.0, 2: 42.0, 3: 80.0}
+    counts = [*range(8, 12), *range(16, 20), *range(32, 36), 64]
+    return {n: base + per_token * (n - n % 4) + extra[n % 4] for n in counts}
+
+
+def test_one_row_off_the_line_is_found_and_the_others_are_not() -> None:
+    rows = residue_rows()
+    assert off_line(rows, period=4) == []
+    noisy = {**rows, 17: rows[17] * 1.108, 34: rows[34] * (1 + ROW_LIMIT / 2)}
+    (found,) = off_line(noisy, period=4)
+    assert found.tokens == 17 and found.line_ms == pytest.approx(rows[17], rel=0.01)
+    assert found.off == pytest.approx(0.108, abs=1e-3)
+    assert found.describe().startswith(
+        f"17 tokens measured {noisy[17]:.1f} ms, {found.off:+.1%} off"
+    )
+
+
+def test_nothing_is_judged_without_a_token_period_or_enough_rows() -> None:
+    noisy = {**residue_rows(), 17: 999.0}
+    assert off_line(noisy, period=1) == []
+    assert off_line({n: noisy[n] for n in (8, 16, 17, 32, 64)}, period=4) == []
+
+
+def test_the_switch_prices_an_off_line_row_on_the_line(tiny_profile, tmp_path) -> None:
+    """The tiny model's real profile with its 17-token whole step made 30 % dearer: corrected
+    Vidur prices 17-token prefills as before with ``whole_steps_on_line``, dearer without."""
+    moved = tmp_path / "profile"
+    shutil.copytree(tiny_profile.path, moved)
+    compute = pd.read_csv(moved / "mlp.csv")
+    at = compute["num_tokens"] == 17
+    extra = float(compute.loc[at, FF].iloc[0]) * 0.3
+    for column in (FF, "time_stats.step_overhead.median"):
+        compute.loc[at, column] += extra
+    compute.to_csv(moved / "mlp.csv", index=False)
+    meta = json.loads((moved / "profile.json").read_text())
+    (moved / "profile.json").write_text(json.dumps({**meta, "content_hash": content_hash(moved)}))
+    noisy = ProfileInfo.load(moved)
+    period = noisy.grid.token_period
+    found = {row.tokens for row in off_line(noisy.whole_steps_ms(), period)}
+    assert 17 in found and 17 not in {r.tokens for r in off_line(tiny_profile.whole_steps_ms(), 4)}
+
+    workload = seventeen_tokens()
+    cfg = compose("backend=serial", "vidur=corrected")
+    off = compose("backend=serial", "vidur=corrected", "vidur.switches.whole_steps_on_line=false")
+    base = simulate(workload, tiny_profile, cfg, out_root=tmp_path / "a")
+    smoothed = simulate(workload, noisy, cfg, out_root=tmp_path / "b")
+    as_measured = simulate(workload, noisy, off, out_root=tmp_path / "c")
+    ttft = [_ttft(a) for a in (base, smoothed, as_measured)]
+    assert ttft[1] == pytest.approx(ttft[0], rel=0.03)
+    assert ttft[2] > ttft[1] * 1.1
+    (line,) = [x for x in closure_markdown([as_measured]) if "17 tokens" in x]
+    assert line.startswith("- off the line: 17 tokens measured") and "priced as measured" in line
+    (line,) = [x for x in closure_markdown([smoothed, as_measured]) if "17 tokens" in x]
+    assert line.endswith("priced on the line by sim=corrected (`whole_steps_on_line`)")
+
+
+def seventeen_tokens():
+    spec = WorkloadSpec.from_config(
+        {
+            "name": "seventeen",
+            "seed": 3,
+            "num_requests": 4,
+            "arrival": {"process": "poisson", "rate": 0.5},
+            "prompt_len": {"dist": "uniform", "min": 17, "max": 17},
+            "output_len": {"dist": "uniform", "min": 2, "max": 4},
+        },
+        vocab_size=1000,
+    )
+    return generate(spec)
+
+
+def _ttft(artifact) -> float:
+    return sum(r.first_token_at_ns - r.arrived_at_ns for r in artifact.requests) / len(
+        artifact.requests
+    )
