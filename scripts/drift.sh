@@ -16,5 +16,5 @@ rm -rf "$WORK"
 mkdir -p "$WORK"
 cp -r "$REFERENCE"/. "$WORK"/
 exec "${GST_PYTHON:-.venv/bin/python}" -m pytest benchmarks -m "(sim or fidelity or drift) and cpu" \
-    --gst-workloads tiny,steady100 \
+    --gst-workloads tiny,steady100,paced100 \
     --gst-out "$WORK" --gst-set gate=drift -p no:cacheprovider "$@"
