@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs (idempotent) and runs the main job on this machine's CPU:
 # profile -> real runs -> simulated runs -> fidelity and drift tests -> verdict -> report.
-# The main job's workload is steady60 (about 8 minutes here); pass --gst-workloads tiny for
+# The main job's workload is steady60 (about 7.5 minutes here); pass --gst-workloads tiny for
 # a one-minute smoke run (too few requests for a decided verdict: INCONCLUSIVE).
 set -euo pipefail
 cd "$(dirname "$0")/.."
