@@ -44,36 +44,44 @@ def test_nothing_is_judged_without_a_token_period_or_enough_rows() -> None:
 
 
 def test_the_switch_prices_an_off_line_row_on_the_line(tiny_profile, tmp_path) -> None:
-    """The tiny model's real profile with its 17-token whole step made 30 % dearer: corrected
-    Vidur prices 17-token prefills as before with ``whole_steps_on_line``, dearer without."""
-    moved = tmp_path / "profile"
-    shutil.copytree(tiny_profile.path, moved)
-    compute = pd.read_csv(moved / "mlp.csv")
-    at = compute["num_tokens"] == 17
-    extra = float(compute.loc[at, FF].iloc[0]) * 0.3
-    for column in (FF, "time_stats.step_overhead.median"):
-        compute.loc[at, column] += extra
-    compute.to_csv(moved / "mlp.csv", index=False)
-    meta = json.loads((moved / "profile.json").read_text())
-    (moved / "profile.json").write_text(json.dumps({**meta, "content_hash": content_hash(moved)}))
-    noisy = ProfileInfo.load(moved)
-    period = noisy.grid.token_period
-    found = {row.tokens for row in off_line(noisy.whole_steps_ms(), period)}
-    assert 17 in found and 17 not in {r.tokens for r in off_line(tiny_profile.whole_steps_ms(), 4)}
+    """The tiny model's real profile with its 17-token whole step made 30 % dearer: with
+    ``whole_steps_on_line`` corrected Vidur prices exactly as a profile whose off-line rows were
+    measured on the line; without it, 17-token prompts cost the extra 30 %."""
+    extra = 0.3 * tiny_profile.whole_steps_ms()[17]
+    noisy = edited(tiny_profile, tmp_path / "noisy", {17: extra})
+    found = off_line(noisy.whole_steps_ms(), noisy.grid.token_period)
+    assert 17 in {row.tokens for row in found}
+    on_the_line = edited(
+        noisy, tmp_path / "line", {r.tokens: r.line_ms - r.measured_ms for r in found}
+    )
 
     workload = seventeen_tokens()
     cfg = compose("backend=serial", "vidur=corrected")
     off = compose("backend=serial", "vidur=corrected", "vidur.switches.whole_steps_on_line=false")
-    base = simulate(workload, tiny_profile, cfg, out_root=tmp_path / "a")
-    smoothed = simulate(workload, noisy, cfg, out_root=tmp_path / "b")
+    smoothed = simulate(workload, noisy, cfg, out_root=tmp_path / "a")
+    expected = simulate(workload, on_the_line, off, out_root=tmp_path / "b")
     as_measured = simulate(workload, noisy, off, out_root=tmp_path / "c")
-    ttft = [_ttft(a) for a in (base, smoothed, as_measured)]
-    assert ttft[1] == pytest.approx(ttft[0], rel=0.03)
-    assert ttft[2] > ttft[1] * 1.1
+    assert smoothed.requests == expected.requests
+    assert _ttft(as_measured) > _ttft(smoothed) * 1.1
     (line,) = [x for x in closure_markdown([as_measured]) if "17 tokens" in x]
     assert line.startswith("- off the line: 17 tokens measured") and "priced as measured" in line
     (line,) = [x for x in closure_markdown([smoothed, as_measured]) if "17 tokens" in x]
     assert line.endswith("priced on the line by sim=corrected (`whole_steps_on_line`)")
+
+
+def edited(profile: ProfileInfo, folder, added_ms: dict[int, float]) -> ProfileInfo:
+    """A copy of ``profile`` whose whole steps (and so their per-step overhead) at the given
+    token counts cost ``added_ms`` more."""
+    shutil.copytree(profile.path, folder)
+    compute = pd.read_csv(folder / "mlp.csv")
+    for tokens, added in added_ms.items():
+        at = compute["num_tokens"] == tokens
+        for column in (FF, "time_stats.step_overhead.median"):
+            compute.loc[at, column] += added
+    compute.to_csv(folder / "mlp.csv", index=False)
+    meta = json.loads((folder / "profile.json").read_text())
+    (folder / "profile.json").write_text(json.dumps({**meta, "content_hash": content_hash(folder)}))
+    return ProfileInfo.load(folder)
 
 
 def seventeen_tokens():
