@@ -103,3 +103,8 @@ def _ttft(artifact) -> float:
     return sum(r.first_token_at_ns - r.arrived_at_ns for r in artifact.requests) / len(
         artifact.requests
     )
+
+
+def test_a_grid_with_no_rows_in_the_span_has_nothing_off_the_line() -> None:
+    """A profile for short prompts only (no whole step from 8 tokens on) is not judged."""
+    assert off_line({1: 150.0, 2: 250.0, 3: 300.0, 4: 260.0, 5: 300.0}, period=4) == []
