@@ -1,6 +1,7 @@
 """Profiles the configured model's operators on this machine's device into Vidur's CSV layout,
-beside real runs or with ``--gst-reprofile`` (else it checks that a stored profile covers the
-workloads): ``pytest benchmarks/test_profile.py -m cpu --gst-reprofile``."""
+beside real runs (it runs after them: they took its timed calls in their idle gaps, it times
+the rest and writes the profile) or with ``--gst-reprofile`` (else it checks that a stored
+profile covers the workloads): ``pytest benchmarks/test_profile.py -m cpu --gst-reprofile``."""
 
 from __future__ import annotations
 
