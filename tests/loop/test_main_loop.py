@@ -93,3 +93,4 @@ def test_the_profile_takes_its_timed_calls_in_the_real_runs_idle_gaps(loop):
     ]
     # The first run's gaps may hold every call of the tiny model's profile, leaving none.
     assert len(hosted) == 2 and 0 < sum(hosted) == in_gaps["timed_calls"] <= in_gaps["of"]
+    assert in_gaps["seconds"] > 0 and set(meta["made"]["added_s"]) == {"warm_up", "after_runs"}
