@@ -26,6 +26,7 @@ from gst_compare.report import (
     ComparisonReport,
     Component,
     Finding,
+    MedianView,
     PairResult,
     SideInfo,
     shown_path,
@@ -195,6 +196,7 @@ def judge_pair(
         advisory=gate.is_advisory(pair.sim.meta.variant),
         workload=pair.real.meta.workload_name,
         e2e_parts=e2e_parts(pair.real.artifact, pair.sim.artifact),
+        medians=median_views(pair.real.artifact, pair.sim.artifact),
     )
 
 
@@ -290,6 +292,29 @@ def e2e_parts(real: Artifact, sim: Artifact) -> list[Component]:
         Component(name, *(fmean(part(side[i]) for i in ids) / NS_PER_MS for side in by_id))
         for name, part in parts.items()
     ]
+
+
+MEDIAN_VIEW_METRICS = ("ttft", "tpot", "e2e")
+
+
+def median_views(real: Artifact, sim: Artifact) -> list[MedianView]:
+    """The four sorted values around the median of TTFT, TPOT and E2E on both sides (ms)."""
+    found = []
+    for metric in MEDIAN_VIEW_METRICS:
+        sides = [sorted(metrics.values(artifact, metric)) for artifact in (real, sim)]
+        if min(len(values) for values in sides) < 4:
+            continue
+        real_ms, sim_ms = (tuple(around_median(values)) for values in sides)
+        found.append(MedianView(metric, real_ms, sim_ms))
+    return found
+
+
+def around_median(ordered: list[float]) -> list[float]:
+    """Four values of ``ordered`` (at least 4) around its median: two below and two above it
+    (n even), or one below, the median and two above (n odd)."""
+    k = (len(ordered) - 1) // 2
+    start = min(max(k - 1, 0), len(ordered) - 4)
+    return ordered[start : start + 4]
 
 
 def noise_flags(pair: Pair) -> str:

@@ -51,6 +51,18 @@ class Component:
         return self.sim_ms - self.real_ms
 
 
+@dataclass(frozen=True)
+class MedianView:
+    """The sorted values around a metric's median on both sides (ms; two below and two above it
+    when n is even, the median second when n is odd): read beside the per-request error of
+    the same requests, they show when a p50 error comes from where the median rank fell (one
+    side's values jump there) rather than from the simulator's per-request error."""
+
+    metric: str
+    real_ms: tuple[float, ...]
+    sim_ms: tuple[float, ...]
+
+
 @dataclass
 class PairResult:
     label: str
@@ -65,6 +77,7 @@ class PairResult:
     advisory: bool = False
     workload: str = ""
     e2e_parts: list[Component] = field(default_factory=list)
+    medians: list[MedianView] = field(default_factory=list)
 
     @property
     def variant(self) -> str:
@@ -377,6 +390,7 @@ def shown_path(path: Path | str) -> str:
 def to_markdown(report: ComparisonReport) -> str:
     lines = [f"# {headline_sentence(report)}", "", f"{summary_line(report)}.", ""]
     lines += _figures(report) + _verdict_table(report) + _decomposition(report)
+    lines += _medians(report)
     for section in report.sections:
         lines += ["", f"## {section.title}", "", *section.lines]
     lines += _findings(report) + _drift_section(report) + _noise_section(report)
@@ -481,6 +495,60 @@ def _decomposition(report: ComparisonReport) -> list[str]:
         "the rest.",
         "",
         *_table(("pair", "E2E", "queueing", "prefill", "decode"), rows),
+    ]
+
+
+# A p50 error this many points away from the per-request error gets a note in the medians table.
+MEDIAN_GAP_NOTE = 0.02
+
+
+def _medians(report: ComparisonReport) -> list[str]:
+    rows = []
+    for pair in _ordered_pairs(report):
+        distances = {d.metric: d for d in pair.distances}
+        for view in pair.medians:
+            found = distances.get(view.metric)
+            p50 = found.percentile(50) if found else None
+            paired = found.paired if found else None
+            if p50 is None or paired is None:
+                continue
+            apart = p50.rel_error - paired.bias
+            note = f"{abs(apart) * 100:.1f} points apart" if abs(apart) > MEDIAN_GAP_NOTE else ""
+            rows.append(
+                [
+                    pair.label,
+                    METRIC_NAMES.get(view.metric, view.metric),
+                    pct(p50.rel_error),
+                    pct(paired.bias),
+                    ", ".join(duration(v) for v in view.real_ms),
+                    ", ".join(duration(v) for v in view.sim_ms),
+                    note,
+                ]
+            )
+    if not rows:
+        return []
+    header = (
+        "pair",
+        "metric",
+        "p50 error",
+        "per request (median)",
+        "real around the median",
+        "sim around the median",
+        "note",
+    )
+    return [
+        "",
+        "## Medians and per-request errors",
+        "",
+        "The p50 error compares the two medians; the per-request error is the median over the "
+        "requests both sides ran of (sim − real) / real, the same request paired. Where they lie "
+        f"more than {MEDIAN_GAP_NOTE * 100:.0f} points apart, the medians fell where one side's "
+        "values jump (a mix of prompt lengths whose costs step, a queue that some requests waited "
+        "in): the "
+        "per-request error is the simulator's own, and the p50 error adds where the median "
+        "rank happened to fall. The four values around each median are shown.",
+        "",
+        *_table(header, rows),
     ]
 
 

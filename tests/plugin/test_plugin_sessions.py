@@ -34,11 +34,15 @@ def test_a_close_pair_passes_and_writes_the_report(gst_project: GstProject):
     assert data["verdict"] == "pass"
     (pair,) = data["pairs"]
     assert (pair["real"]["source"], pair["sim"]["source"]) == ("session", "session")
+    assert [view["metric"] for view in pair["medians"]] == ["ttft", "tpot", "e2e"]
+    assert all(len(view["real_ms"]) == len(view["sim_ms"]) == 4 for view in pair["medians"])
     assert (
         (gst_project.out / "reports" / "latest" / "report.md")
         .read_text()
         .startswith("# PASS: sim=corrected is within tolerance")
     )
+    report = (gst_project.out / "reports" / "latest" / "report.md").read_text()
+    assert "## Medians and per-request errors" in report
 
 
 def test_a_far_pair_fails_the_session_with_the_summary_printed(gst_project: GstProject):
