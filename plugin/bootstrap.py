@@ -107,12 +107,30 @@ def _bounds(found: np.ndarray, tail: float) -> Spread | None:
 
 
 def weighted_percentile(weights: np.ndarray, values: np.ndarray, q: float) -> np.ndarray:
-    """The q-th percentile (inverse CDF) of ``values`` under each row of ``weights``."""
+    """The Harrell–Davis q-th percentile (:func:`gst_compare.metrics.percentile`) of ``values``
+    under each row of ``weights``: a sample drawn k times holds k of the row's N positions, and
+    weighs the Beta((N + 1)q, (N + 1)(1 − q)) mass over them. Integer weights give exactly the
+    estimate of the sample written out with its repeats."""
     order = np.argsort(values, kind="stable")
-    cumulative = np.cumsum(weights[:, order], axis=1)
-    target = cumulative[:, -1:] * (q / 100.0)
-    index = np.minimum((cumulative < target).sum(axis=1), values.size - 1)
-    return values[order][index]
+    drawn = weights[:, order]
+    edges = np.zeros((drawn.shape[0], drawn.shape[1] + 1))
+    np.cumsum(drawn, axis=1, out=edges[:, 1:])
+    return np.diff(_beta_cdf(edges, q / 100.0), axis=1) @ values[order]
+
+
+def _beta_cdf(edges: np.ndarray, p: float) -> np.ndarray:
+    """Beta((N + 1)p, (N + 1)(1 − p)) CDF at ``edges`` / N, N each row's last edge. Rows of
+    one integer total (a bootstrap of one value per request) read one table of N + 1 values."""
+    from scipy.special import betainc
+
+    totals = edges[:, -1:]
+    found = np.unique(totals)
+    if found.size == 1 and found[0] >= 1 and np.all(edges == np.round(edges)):
+        n = int(found[0])
+        table = betainc((n + 1) * p, (n + 1) * (1 - p), np.arange(n + 1) / n)
+        return table[edges.astype(np.int64)]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return betainc((totals + 1) * p, (totals + 1) * (1 - p), np.clip(edges / totals, 0, 1))
 
 
 def weighted_mean(weights: np.ndarray, values: np.ndarray) -> np.ndarray:

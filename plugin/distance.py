@@ -15,6 +15,7 @@ import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from gst_compare import metrics
 from gst_compare.artifacts import Artifact
@@ -151,28 +152,42 @@ def energy(real: Sequence[float], sim: Sequence[float]) -> float:
     return float(energy_distance([v / scale for v in real], [v / scale for v in sim]))
 
 
-def _percentile_statistics(q: int):
+class _Sides:
+    """Each replica block's percentiles of both sides, computed once for the statistics that
+    share them (a percentile's relative and absolute error, the Wasserstein distance's scale)."""
+
+    def __init__(self) -> None:
+        self._found: dict[tuple[int, int], tuple[Any, Any, Any]] = {}
+
+    def of(self, weights: Any, values: Any, q: int) -> Any:
+        from gst_compare import bootstrap as b
+
+        key = (id(values), q)
+        held = self._found.get(key)
+        if held is None or held[0] is not weights:
+            held = (weights, values, b.weighted_percentile(weights, values, q))
+            self._found[key] = held
+        return held[2]
+
+
+def _percentile_statistics(q: int, sides: _Sides):
     from gst_compare import bootstrap as b
 
-    def sides(real_w, real_v, sim_w, sim_v):
-        return b.weighted_percentile(real_w, real_v, q), b.weighted_percentile(sim_w, sim_v, q)
-
     def rel(real_w, real_v, sim_w, sim_v):
-        real, sim = sides(real_w, real_v, sim_w, sim_v)
+        real, sim = sides.of(real_w, real_v, q), sides.of(sim_w, sim_v, q)
         return b.relative(sim - real, real)
 
     def absolute(real_w, real_v, sim_w, sim_v):
-        real, sim = sides(real_w, real_v, sim_w, sim_v)
-        return sim - real
+        return sides.of(sim_w, sim_v, q) - sides.of(real_w, real_v, q)
 
     return {f"p{q}_rel": rel, f"p{q}_abs": absolute}
 
 
-def _distribution_statistics():
+def _distribution_statistics(sides: _Sides):
     from gst_compare import bootstrap as b
 
     def wasserstein_rel(real_w, real_v, sim_w, sim_v):
-        median = b.weighted_percentile(real_w, real_v, 50)
+        median = sides.of(real_w, real_v, 50)
         return b.relative(b.wasserstein(real_w, real_v, sim_w, sim_v), median)
 
     def wasserstein_ms(real_w, real_v, sim_w, sim_v):
@@ -200,9 +215,10 @@ def sample_intervals(
     from gst_compare import bootstrap
 
     paired = bootstrap.Paired.of(bootstrap.Samples.of(*real), bootstrap.Samples.of(*sim))
-    statistics = _distribution_statistics()
+    sides = _Sides()
+    statistics = _distribution_statistics(sides)
     for q in PERCENTILES:
-        statistics.update(_percentile_statistics(q))
+        statistics.update(_percentile_statistics(q, sides))
     spreads = bootstrap.intervals(paired, statistics, confidence, resamples)
     found = {name: s.interval() if s else None for name, s in spreads.items()}
     if paired.n >= 2:  # Wasserstein distances: bias-corrected around the point estimate
@@ -254,8 +270,12 @@ def paired_error(
     return PairedError(
         n=len(errors),
         mape=sum(magnitudes) / len(magnitudes),
-        bias=metrics.percentile(errors, 50),
-        abs_quantiles={f"p{q}": metrics.percentile(magnitudes, q) for q in PAIRED_QUANTILES},
+        # The median request's own error (a sample median: errors are not a latency
+        # distribution, and a bimodal mix of right and wrong requests has no error between).
+        bias=metrics.observed_percentile(errors, 50),
+        abs_quantiles={
+            f"p{q}": metrics.observed_percentile(magnitudes, q) for q in PAIRED_QUANTILES
+        },
         mape_interval=spread.interval() if spread else None,
     )
 

@@ -8,6 +8,14 @@ and the comparison alike.
 - queueing delay = scheduled − arrival
 
 Values are returned in milliseconds (floats) for readability; inputs are integer ns.
+
+Percentiles (:func:`percentile`) are Harrell–Davis estimates: a weighted mean of all sorted
+samples, the weights a Beta distribution's mass around the rank. The plain sample median of 100
+requests is ranks 50 and 51 alone; where a discrete mix of prompt lengths puts a jump in the
+middle (on this project's CPU a 23-token prefill costs ~8 % more than a 22-token one), one
+request's noise moves it by the whole jump, on one side and not the other. Harrell–Davis reads the
+ranks around it too, so the p50 error says how wrong the typical request is, and repeats.
+:func:`observed_percentile` is numpy's default (linear interpolation between two samples).
 """
 
 from __future__ import annotations
@@ -79,7 +87,24 @@ def values(artifact: Artifact, metric: str) -> list[float]:
 
 
 def percentile(samples: Iterable[float], q: float) -> float:
-    """Linear-interpolation percentile (numpy's default), without needing numpy."""
+    """The Harrell–Davis estimate of the q-th percentile (scipy's ``mstats.hdquantiles``): the
+    sorted samples weighted by the mass a Beta((n + 1)q, (n + 1)(1 − q)) distribution puts on
+    each one's 1/n of [0, 1]."""
+    from scipy.special import betainc
+
+    data = sorted(samples)
+    if not data:
+        raise ValueError("percentile of no samples")
+    n, p = len(data), q / 100.0
+    if n == 1 or p <= 0.0 or p >= 1.0:
+        return data[0] if p <= 0.0 or n == 1 else data[-1]
+    edges = betainc((n + 1) * p, (n + 1) * (1 - p), [i / n for i in range(n + 1)])
+    return float(sum(w * v for w, v in zip(edges[1:] - edges[:-1], data, strict=True)))
+
+
+def observed_percentile(samples: Iterable[float], q: float) -> float:
+    """Linear-interpolation percentile (numpy's default), without needing numpy: a value
+    between two observed samples (the QQ plot's points)."""
     data = sorted(samples)
     if not data:
         raise ValueError("percentile of no samples")

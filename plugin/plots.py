@@ -107,8 +107,8 @@ def _qq(ax: Any, real: list[float], sim: list[float], tolerance: Mapping) -> Non
     """One point per observed quantile of the smaller side (no more points than samples)."""
     n = min(len(real), len(sim))
     quantiles = [100.0 * (i + 0.5) / n for i in range(n)]
-    xs = [metrics.percentile(real, q) for q in quantiles]
-    ys = [metrics.percentile(sim, q) for q in quantiles]
+    xs = [metrics.observed_percentile(real, q) for q in quantiles]
+    ys = [metrics.observed_percentile(sim, q) for q in quantiles]
     _sim_against_real(ax, xs, ys, tolerance.get("p50"))
 
 

@@ -19,7 +19,8 @@ from gst_compare.distance import Interval, MetricDistance
 from gst_compare.gate import FAIL, INCONCLUSIVE, PASS, Check, MetricVerdict, Outcome
 
 REPORT_FORMAT = "gpu-simulate-test/comparison"
-REPORT_SCHEMA_VERSION = 2
+REPORT_SCHEMA_VERSION = 3  # 3: percentiles are Harrell–Davis estimates
+PERCENTILE_ESTIMATOR = "harrell-davis"  # gst_compare.metrics.percentile
 COLOURS = {PASS: "green", FAIL: "red", INCONCLUSIVE: "yellow"}
 METRIC_NAMES = {"ttft": "TTFT", "tpot": "TPOT", "e2e": "E2E", "queueing": "queueing", "itl": "ITL"}
 
@@ -540,13 +541,14 @@ def _medians(report: ComparisonReport) -> list[str]:
         "",
         "## Medians and per-request errors",
         "",
-        "The p50 error compares the two medians; the per-request error is the median over the "
-        "requests both sides ran of (sim − real) / real, the same request paired. Where they lie "
-        f"more than {MEDIAN_GAP_NOTE * 100:.0f} points apart, the medians fell where one side's "
-        "values jump (a mix of prompt lengths whose costs step, a queue that some requests waited "
-        "in): the "
-        "per-request error is the simulator's own, and the p50 error adds where the median "
-        "rank happened to fall. The four values around each median are shown.",
+        "The p50 error compares the two medians (Harrell–Davis: the ranks around the middle "
+        "weighed together); the per-request error is the median over the requests both sides "
+        "ran of (sim − real) / real, the same request paired. Where they lie "
+        f"more than {MEDIAN_GAP_NOTE * 100:.0f} points apart, the two sides' values are shaped "
+        "differently around the middle (a queue that some requests waited in on one side, "
+        "prompt lengths whose costs step more on one side): the per-request error is the "
+        "simulator's error for the median request, the p50 error adds how the distribution's "
+        "middle moved. The four sorted values around each median are shown.",
         "",
         *_table(header, rows),
     ]
@@ -684,7 +686,12 @@ def to_dict(report: ComparisonReport) -> dict[str, Any]:
     data = asdict(report)
     data["counts"] = report.counts()
     data["report_dir"] = shown_path(report.report_dir) if report.report_dir else ""
-    return {"format": REPORT_FORMAT, "schema_version": REPORT_SCHEMA_VERSION, **_clean(data)}
+    return {
+        "format": REPORT_FORMAT,
+        "schema_version": REPORT_SCHEMA_VERSION,
+        "percentile_estimator": PERCENTILE_ESTIMATOR,
+        **_clean(data),
+    }
 
 
 def to_json(report: ComparisonReport) -> str:

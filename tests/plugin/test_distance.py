@@ -56,7 +56,45 @@ def test_anderson_says_when_it_cannot_or_caps():
     assert far.pvalue == 0.001 and far.note == "p-value capped: true value ≤ 0.001"
 
 
-def test_weighted_percentile_and_wasserstein_with_unit_weights_are_numpy_and_scipy_s():
+def test_percentiles_are_scipy_s_harrell_davis_and_weights_write_out_repeats():
+    import numpy as np
+    from scipy.stats.mstats import hdquantiles
+
+    from gst_compare import bootstrap
+
+    rng = np.random.default_rng(3)
+    for n in (2, 3, 6, 40, 100):
+        real = rng.lognormal(3, 0.4, n)
+        ones = np.ones((1, n))
+        for q in (50, 90, 99):
+            expected = float(hdquantiles(real, [q / 100])[0])
+            assert metrics.percentile(real, q) == pytest.approx(expected, rel=1e-12)
+            found = bootstrap.weighted_percentile(ones, real, q)[0]
+            assert found == pytest.approx(expected, rel=1e-12)
+    # A bootstrap replica's counts: the estimate of the sample written out with its repeats.
+    values = rng.lognormal(3, 0.4, 25)
+    counts = rng.integers(0, 4, size=(6, 25))
+    found = bootstrap.weighted_percentile(counts.astype(float), values, 90)
+    for row, value in zip(counts, found, strict=True):
+        assert value == pytest.approx(float(hdquantiles(np.repeat(values, row), [0.9])[0]))
+    one = bootstrap.weighted_percentile(np.ones((1, 1)), np.array([5.0]), 50)[0]
+    assert metrics.percentile([5.0], 50) == 5.0 == one
+    # The linear percentile (QQ points) stays numpy's default.
+    assert metrics.observed_percentile(values, 90) == pytest.approx(np.percentile(values, 90))
+
+
+def test_a_median_on_a_jump_moves_less_than_the_jump():
+    """100 requests in two clusters, 500 and 540 ms, split 50/50 by one request's noise: the
+    sample median reads the jump's middle or either side; Harrell–Davis moves by a fraction."""
+    low, high = [500.0 + i * 0.01 for i in range(50)], [540.0 + i * 0.01 for i in range(50)]
+    one_more_low = [*low, 500.5, *high[1:]]
+    plain = [metrics.observed_percentile(x, 50) for x in (low + high, one_more_low)]
+    smooth = [metrics.percentile(x, 50) for x in (low + high, one_more_low)]
+    assert plain[0] - plain[1] > 15.0  # half the jump
+    assert 0.0 < smooth[0] - smooth[1] < 7.0
+
+
+def test_wasserstein_with_unit_weights_is_scipy_s():
     import numpy as np
     from scipy import stats
 
@@ -65,9 +103,6 @@ def test_weighted_percentile_and_wasserstein_with_unit_weights_are_numpy_and_sci
     rng = np.random.default_rng(3)
     real, sim = rng.lognormal(3, 0.4, 40), rng.lognormal(3.2, 0.5, 40)
     ones = np.ones((1, 40))
-    for q in (50, 90, 99):
-        found = bootstrap.weighted_percentile(ones, real, q)[0]
-        assert found == np.percentile(real, q, method="inverted_cdf")
     w1 = bootstrap.wasserstein(ones, real, ones, sim)[0]
     assert w1 == pytest.approx(stats.wasserstein_distance(real, sim))
 

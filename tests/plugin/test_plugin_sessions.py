@@ -30,7 +30,8 @@ def test_a_close_pair_passes_and_writes_the_report(gst_project: GstProject):
         ]
     )
     data = gst_project.comparison()
-    assert data["format"] == "gpu-simulate-test/comparison" and data["schema_version"] == 2
+    assert data["format"] == "gpu-simulate-test/comparison" and data["schema_version"] == 3
+    assert data["percentile_estimator"] == "harrell-davis"
     assert data["verdict"] == "pass"
     (pair,) = data["pairs"]
     assert (pair["real"]["source"], pair["sim"]["source"]) == ("session", "session")
