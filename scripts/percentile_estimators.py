@@ -32,7 +32,8 @@ def pairs(root: Path):
         sims = sorted(real_path.parents[1].glob(f"sim/*{workload}-{backend}-corrected*.json"))
         if sims:
             real, sim = load_artifact(real_path), load_artifact(sims[-1])
-            yield workload, backend, bool(real.meta.noise_flags), real, sim
+            flagged = bool(real.meta.noise_flags or sim.meta.noise_flags)
+            yield workload, backend, flagged, real, sim
 
 
 def errors(real, sim) -> dict[str, float]:
@@ -105,13 +106,23 @@ def main() -> None:
         by_pair: dict[tuple, list] = {}
         for key in members:
             by_pair.setdefault(key[1:], []).append(table[key])
+        print(f"\np50 over {len(members) // max(len(by_pair), 1)} stores (Harrell-Davis; sample):")
         for pair, rows in by_pair.items():
+            cells = []
+            for m in METRICS:
+                for e in ESTIMATORS:
+                    values = " / ".join(f"{r[f'{m}_p50_{e}']:+.1f}" for r in rows)
+                    cells.append((e, f"{m} {values} ({_spread(rows, m, 50, e):.1f})"))
+            flags = "".join("F" if r["flag"] else "." for r in rows)
+            hd = "; ".join(c for e, c in cells if e == "hd")
+            sample = "; ".join(c.split(" ", 1)[1] for e, c in cells if e == "sample")
+            print(f"  {' '.join(pair)} [{flags}]: {hd}  |  sample: {sample}")
             spreads = [
                 f"{m} p{q} " + " / ".join(f"{_spread(rows, m, q, e):.1f}" for e in ESTIMATORS)
                 for m in METRICS
                 for q in (50, 90)
             ]
-            print(f"  spread over {len(rows)} stores, {' '.join(pair)}: " + ", ".join(spreads))
+            print("    spread sample / hd: " + ", ".join(spreads))
 
 
 if __name__ == "__main__":

@@ -39,7 +39,7 @@ def main() -> int:
         return 2
     rows = table([load(p) for p in runs])
     print_table(rows, [p.name for p in runs])
-    return verdict_line(rows, args.max_spread_pp)
+    return verdict_line(rows, args.max_spread_pp, [p.name for p in runs])
 
 
 def parse_args() -> argparse.Namespace:
@@ -65,24 +65,23 @@ def load(run_dir: Path) -> dict:
     return json.loads((run_dir / "reports" / "latest" / "comparison.json").read_text())
 
 
-def table(reports: list[dict]) -> dict[tuple[str, str], list[dict]]:
-    """{(pair label, metric): one dict per run with the p50 and p90 errors as the gate judged
-    them (``unit``: % for relative errors, ms where the metric is judged in ms), the half-width
-    of the p50's interval and the verdict}."""
-    rows: dict[tuple[str, str], list[dict]] = {}
-    for report in reports:
+def table(reports: list[dict]) -> dict[tuple[str, str], list[dict | None]]:
+    """{(pair label, metric): one entry per run (None where that run judged no such pair) with
+    the p50 and p90 errors as the gate judged them (``unit``: % for relative errors, ms where
+    the metric is judged in ms), the half-width of the p50's interval and the verdict}."""
+    rows: dict[tuple[str, str], list[dict | None]] = {}
+    for index, report in enumerate(reports):
         for pair in report["pairs"]:
             for verdict in pair["verdicts"]:
                 checks = {c["name"]: c for c in verdict.get("checks") or []}
-                rows.setdefault((pair["label"], verdict["metric"]), []).append(
-                    {
-                        "unit": (checks.get("p50") or {}).get("unit", "rel"),
-                        "p50": _value(checks.get("p50")),
-                        "p90": _value(checks.get("p90")),
-                        "p50_ci": _half_width(checks.get("p50")),
-                        "verdict": verdict["verdict"] if verdict.get("counts", True) else "n/a",
-                    }
-                )
+                found = rows.setdefault((pair["label"], verdict["metric"]), [None] * len(reports))
+                found[index] = {
+                    "unit": (checks.get("p50") or {}).get("unit", "rel"),
+                    "p50": _value(checks.get("p50")),
+                    "p90": _value(checks.get("p90")),
+                    "p50_ci": _half_width(checks.get("p50")),
+                    "verdict": verdict["verdict"] if verdict.get("counts", True) else "n/a",
+                }
     return rows
 
 
@@ -109,7 +108,7 @@ def spread(values: list[float | None]) -> float | None:
     return max(found) - min(found) if len(found) > 1 else None
 
 
-def print_table(rows: dict[tuple[str, str], list[dict]], names: list[str]) -> None:
+def print_table(rows: dict[tuple[str, str], list[dict | None]], names: list[str]) -> None:
     head = [
         "pair",
         "metric",
@@ -122,24 +121,39 @@ def print_table(rows: dict[tuple[str, str], list[dict]], names: list[str]) -> No
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     for (label, metric), runs in rows.items():
-        p50 = [r["p50"] for r in runs]
-        unit, wide_unit = ("%", "pp") if runs[0]["unit"] == "rel" else ("ms", "ms")
+        judged = [r for r in runs if r]
+        p50 = [r["p50"] if r else None for r in runs]
+        unit, wide_unit = ("%", "pp") if judged[0]["unit"] == "rel" else ("ms", "ms")
         cells = [f"{v:+.1f} {unit}" if v is not None else "–" for v in p50]
-        widths = [r["p50_ci"] for r in runs if r["p50_ci"] is not None]
-        wide = [spread(p50), median(widths) if widths else None, spread([r["p90"] for r in runs])]
+        widths = [r["p50_ci"] for r in judged if r["p50_ci"] is not None]
+        p90 = [r["p90"] for r in judged]
+        wide = [spread(p50), median(widths) if widths else None, spread(p90)]
         wide_text = [f"{s:.1f} {wide_unit}" if s is not None else "–" for s in wide]
-        verdicts = "/".join(r["verdict"] for r in runs)
+        verdicts = "/".join(r["verdict"] if r else "not judged" for r in runs)
         print("| " + " | ".join([label, metric, *cells, *wide_text, verdicts]) + " |")
 
 
-def verdict_line(rows: dict[tuple[str, str], list[dict]], limit: float) -> int:
-    disagree = [key for key, runs in rows.items() if len({r["verdict"] for r in runs}) > 1]
+def verdict_line(
+    rows: dict[tuple[str, str], list[dict | None]], limit: float, names: list[str]
+) -> int:
+    missing = sorted({names[i] for runs in rows.values() for i, r in enumerate(runs) if not r})
+    disagree = [
+        key for key, runs in rows.items() if len({r["verdict"] if r else None for r in runs}) > 1
+    ]
     spreads = [
         s
         for runs in rows.values()
-        if runs[0]["unit"] == "rel" and (s := spread([r["p50"] for r in runs])) is not None
+        if (judged := [r for r in runs if r])
+        and judged[0]["unit"] == "rel"
+        and (s := spread([r["p50"] for r in judged])) is not None
     ]
     widest = max(spreads, default=0.0)
+    if missing:
+        print(
+            f"\nnot judged in {', '.join(missing)} (see its reports/latest/report.md); judge it "
+            'again from its store: pytest benchmarks -m "(sim or fidelity) and cpu" '
+            "--gst-workloads <workload> --gst-out <its folder>, then --only-read"
+        )
     print(
         f"\nverdicts agree: {'yes' if not disagree else f'no ({len(disagree)} rows differ)'}; "
         f"largest p50 spread of a relative error: {widest:.1f} pp (limit {limit:g} pp; errors "

@@ -47,4 +47,22 @@ def test_repeatability_reads_the_gates_own_values(tmp_path):
     assert units["queueing"] == "ms" and units["ttft"] == "rel"
     assert all(module.spread([r["p50"] for r in runs]) == 0 for runs in rows.values())
     assert all(r["p50_ci"] is not None and r["p50_ci"] > 0 for runs in rows.values() for r in runs)
-    assert module.verdict_line(rows, 3.0) == 0
+    assert module.verdict_line(rows, 3.0, ["run-1", "run-2"]) == 0
+
+
+def test_repeatability_keeps_a_run_that_judged_nothing_in_its_column(tmp_path, capsys):
+    """A run whose comparison judged no pair (a broken session) is a "–" in its own column,
+    never a shift of the later runs' values under its name, and the verdicts disagree."""
+    spec = importlib.util.spec_from_file_location("repeatability", SCRIPTS / "repeatability.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    report = json.loads((ROOT / "reports/cpu-reference/report/comparison.json").read_text())
+    broken = {**report, "pairs": []}
+
+    rows = module.table([broken, report, report])
+    module.print_table(rows, ["run-1", "run-2", "run-3"])
+    assert all(runs[0] is None and runs[1] == runs[2] for runs in rows.values())
+    assert module.verdict_line(rows, 3.0, ["run-1", "run-2", "run-3"]) == 1
+    out = capsys.readouterr().out
+    assert "| – | " in out and "not judged/" in out and "not judged in run-1" in out
