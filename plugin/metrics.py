@@ -11,10 +11,10 @@ Values are returned in milliseconds (floats) for readability; inputs are integer
 
 Percentiles (:func:`percentile`) are Harrell–Davis estimates: a weighted mean of all sorted
 samples, the weights a Beta distribution's mass around the rank. The plain sample median of 100
-requests is ranks 50 and 51 alone; where a discrete mix of prompt lengths puts a jump in the
-middle (on this project's CPU a 23-token prefill costs ~8 % more than a 22-token one), one
-request's noise moves it by the whole jump, on one side and not the other. Harrell–Davis reads the
-ranks around it too, so the p50 error says how wrong the typical request is, and repeats.
+requests is ranks 50 and 51 alone; where a discrete mix of request sizes puts a jump in the
+middle (a latency that steps with prompt length), one request's noise moves it by the whole
+jump, on one side and not the other. Harrell–Davis reads the ranks around it too, so a p50
+error says how wrong the typical request is, and repeats.
 :func:`observed_percentile` is numpy's default (linear interpolation between two samples).
 """
 
