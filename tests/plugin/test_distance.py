@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 import warnings
@@ -177,3 +178,15 @@ def test_a_sample_is_at_distance_zero_from_itself(values):
 def test_ks_and_wasserstein_are_symmetric(a, b):
     assert distance.ks(a, b) == pytest.approx(distance.ks(b, a))
     assert distance.wasserstein(a, b)[0] == pytest.approx(distance.wasserstein(b, a)[0])
+
+
+@given(samples, st.floats(min_value=0.1, max_value=10.0), st.floats(min_value=-100, max_value=100))
+@settings(max_examples=60, deadline=None)
+def test_harrell_davis_lies_within_the_samples_grows_with_q_and_moves_with_them(values, a, b):
+    """Inside [min, max], non-decreasing in q, and equivariant: hd(a·x + b) = a·hd(x) + b."""
+    found = [metrics.percentile(values, q) for q in (1, 10, 50, 90, 99)]
+    tolerance = 1e-9 * max(1.0, max(abs(v) for v in values))
+    assert min(values) - tolerance <= found[0] and found[-1] <= max(values) + tolerance
+    assert all(x <= y + tolerance for x, y in itertools.pairwise(found))
+    moved = metrics.percentile([a * v + b for v in values], 50)
+    assert moved == pytest.approx(a * found[2] + b, rel=1e-9, abs=1e-6)
