@@ -89,17 +89,18 @@ def values(artifact: Artifact, metric: str) -> list[float]:
 def percentile(samples: Iterable[float], q: float) -> float:
     """The Harrell–Davis estimate of the q-th percentile (scipy's ``mstats.hdquantiles``): the
     sorted samples weighted by the mass a Beta((n + 1)q, (n + 1)(1 − q)) distribution puts on
-    each one's 1/n of [0, 1]."""
-    from scipy.special import betainc
+    each one's 1/n of [0, 1] (:func:`gst_compare.bootstrap.weighted_percentile`, every sample
+    drawn once)."""
+    import numpy as np
 
-    data = sorted(samples)
-    if not data:
+    from gst_compare.bootstrap import weighted_percentile
+
+    data = np.asarray(list(samples), dtype=float)
+    if not data.size:
         raise ValueError("percentile of no samples")
-    n, p = len(data), q / 100.0
-    if n == 1 or p <= 0.0 or p >= 1.0:
-        return data[0] if p <= 0.0 or n == 1 else data[-1]
-    edges = betainc((n + 1) * p, (n + 1) * (1 - p), [i / n for i in range(n + 1)])
-    return float(sum(w * v for w, v in zip(edges[1:] - edges[:-1], data, strict=True)))
+    if q <= 0.0 or q >= 100.0:
+        return float(data.min() if q <= 0.0 else data.max())
+    return float(weighted_percentile(np.ones((1, data.size)), data, q)[0])
 
 
 def observed_percentile(samples: Iterable[float], q: float) -> float:

@@ -66,3 +66,30 @@ def test_repeatability_keeps_a_run_that_judged_nothing_in_its_column(tmp_path, c
     assert module.verdict_line(rows, 3.0, ["run-1", "run-2", "run-3"]) == 1
     out = capsys.readouterr().out
     assert "| – | " in out and "not judged/" in out and "not judged in run-1" in out
+
+
+def test_percentile_estimators_reads_each_pair_from_a_store_index(tmp_path):
+    """A store with a real run and its corrected simulation (60 requests, simulated ~10 %
+    slower): the script prints the pair's p50 errors under both estimators as the plugin
+    computes them; a folder without pairs exits 2 and says what to give it."""
+    from gst_compare import metrics
+    from gst_compare.store import ArtifactStore
+    from tests.plugin.factory import make_artifact
+
+    real = make_artifact("real", n=60, seed=1)
+    sim = make_artifact("sim", n=60, seed=2, scale=1.1, variant="corrected")
+    store = ArtifactStore(tmp_path / "store")
+    store.save(real)
+    store.save(sim)
+    script = [sys.executable, str(SCRIPTS / "percentile_estimators.py")]
+    done = subprocess.run([*script, str(store.root)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    (line,) = [x for x in done.stdout.splitlines() if x.startswith(f"{store.root} tiny serial")]
+    r, s = (metrics.values(a, "ttft") for a in (real, sim))
+    sample = 100 * (metrics.observed_percentile(s, 50) / metrics.observed_percentile(r, 50) - 1)
+    hd = 100 * (metrics.percentile(s, 50) / metrics.percentile(r, 50) - 1)
+    assert f"ttft p50 {sample:+5.1f}/{hd:+5.1f}" in line
+    assert "over 1 pairs of >= 60 requests" in done.stdout
+
+    empty = subprocess.run([*script, str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert empty.returncode == 2 and "--gst-out folders" in empty.stderr
