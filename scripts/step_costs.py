@@ -4,14 +4,25 @@ per-step error, repeatable in a fresh process.
     .venv/bin/python scripts/step_costs.py tokens 12-34,40,48   # whole prefills per token count
     .venv/bin/python scripts/step_costs.py idle                 # prefills after each kind of wait
     .venv/bin/python scripts/step_costs.py steps REAL.json SIM.json   # engine steps, paired
+    .venv/bin/python scripts/step_costs.py stores tmp/cpu-ref7 tmp/repeat-l3/run-1 ...
+    .venv/bin/python scripts/step_costs.py lines tmp reports/cpu-reference/store
 
 ``tokens`` and ``idle`` time the full Qwen3-0.6B architecture (random weights) in the CPU preset's
 dtype, with one torch thread, pinned to the last CPU; run them on an otherwise idle machine.
 ``tokens``: interleaved rounds, the profiler's way (``gst_bench.sim.op_timing.Timer``, prefills
 cold). ``idle``: rounds of one request (a 22-token prefill, 4 decode steps) after each way of
-waiting (kept warm as the harness does, spinning, nothing, sleeping), in a seeded order per round.
+waiting (kept warm as the harness does, spinning, nothing, sleeping), in a seeded order per round;
+each prefill also as a paired ratio to the same round's request right after a decode step (the
+situation of the profile's and the probes' prefills), with its standard error.
 ``steps``: the report's engine-step table for one stored real artifact and one simulated
-(:mod:`gst_bench.sim.engine_steps`).
+(:mod:`gst_bench.sim.engine_steps`). ``stores``: the prefills at an idle engine, real against
+corrected Vidur, over every stored pair of the store roots given (``--gst-out`` folders): per
+pair the paired mean error, then per backend over the unflagged pairs: how steady the
+simulator's prefill pricing is from run to run. ``lines``: every profile found under the folders
+given, once per content hash: its whole steps against the line the suite prices them on
+(:func:`gst_bench.sim.whole_steps.line_through`), the rows off it, and the speed match's prefill
+level read off that line beside the 32-token row and beside a least-squares line through the
+rows without a remainder (8, 16, 32, 64 tokens: the level until 2026-11-29).
 """
 
 from __future__ import annotations
@@ -21,6 +32,7 @@ import itertools
 import os
 import random
 import statistics
+import sys
 import time
 from pathlib import Path
 
@@ -32,6 +44,10 @@ def main() -> None:
     if args.what == "steps":
         steps(Path(args.real), Path(args.sim))
         return
+    if args.what == "stores":
+        sys.exit(stores([Path(root) for root in args.roots]))
+    if args.what == "lines":
+        sys.exit(lines([Path(root) for root in args.roots]))
     import torch
 
     from gst_bench.real.model import ModelSpec, build_model
@@ -60,6 +76,10 @@ def parse_args() -> argparse.Namespace:
     found = sub.add_parser("steps", help="engine steps of a real and a simulated artifact")
     found.add_argument("real")
     found.add_argument("sim")
+    roots = sub.add_parser("stores", help="idle-engine prefills, real vs corrected, per pair")
+    roots.add_argument("roots", nargs="+", help="store roots (--gst-out folders)")
+    profiles = sub.add_parser("lines", help="profiles' whole steps against their line")
+    profiles.add_argument("roots", nargs="+", help="folders searched for profiles")
     return parser.parse_args()
 
 
@@ -109,7 +129,16 @@ def idle(model, rounds: int) -> None:
         wait_until(deadline, spin=True)
 
     warm = decode_step(model, 32)
+
+    def after_decode(seconds: float) -> None:
+        """A decode step, then ``seconds`` of spinning: the harness's warm wait ends with
+        0.08-0.25 s of spinning (``WARM_GAP_NS`` less a decode step)."""
+        warm()
+        spin(seconds)
+
     waits = {
+        "after decode": lambda: after_decode(0.0),
+        "decode+spin 0.17 s": lambda: after_decode(0.17),
         "warm 1 s": lambda: keep_warm(1.0),
         "spin 1 s": lambda: spin(1.0),
         "no wait": lambda: None,
@@ -125,11 +154,16 @@ def idle(model, rounds: int) -> None:
         for name in order:
             waits[name]()
             found[name].append(request())
-    print("wait          prefill ms  decode ms  (medians of", rounds, "rounds)")
+    base = [r[0] for r in found["after decode"]]
+    print(f"wait{'':16s}prefill ms  decode ms  prefill / after decode - 1 ({rounds} rounds)")
     for name, results in found.items():
         prefill = statistics.median(r[0] for r in results)
         decode = statistics.median(r[1] for r in results)
-        print(f"{name:12s}  {prefill:10.1f}  {decode:9.1f}")
+        ratios = [r[0] / b - 1 for r, b in zip(results, base, strict=True)]
+        se = statistics.stdev(ratios) / len(ratios) ** 0.5 if len(ratios) > 1 else 0.0
+        middle, average = statistics.median(ratios), statistics.fmean(ratios)
+        paired = f"median {middle:+6.2%}, mean {average:+6.2%} ± {se:.2%}"
+        print(f"{name:18s}  {prefill:10.1f}  {decode:9.1f}  {paired}")
 
 
 def steps(real: Path, sim: Path) -> None:
@@ -137,6 +171,84 @@ def steps(real: Path, sim: Path) -> None:
     from gst_compare.artifacts import load_artifact
 
     print("\n".join(markdown([(load_artifact(real), load_artifact(sim))])))
+
+
+def stores(roots: list[Path]) -> int:
+    from gst_bench.sim.engine_steps import compare
+    from gst_compare.comparison import stored_pair
+    from gst_compare.store import ArtifactStore
+
+    found: dict[str, list[float]] = {}
+    for root in roots:
+        store = ArtifactStore(root)
+        for entry in store.entries("real"):
+            pair = stored_pair(store, entry.key[1:5], "corrected")
+            if isinstance(pair, str):
+                continue
+            real, sim = pair.real.artifact, pair.sim.artifact
+            rows = [r for r in compare(real, sim) if r.what.startswith("a prefill at an idle")]
+            if not rows:
+                continue
+            flagged = bool(real.meta.noise_flags or sim.meta.noise_flags)
+            (row,) = rows
+            name = f"{real.meta.workload_name} {real.meta.backend}"
+            mark = "flagged" if flagged else ""
+            print(f"{root} {name:22s} {row.real_n:3d} idle prefills {row.error:+6.2%} {mark}")
+            if not flagged:
+                found.setdefault(real.meta.backend, []).append(row.error)
+    if not found:
+        print(
+            "no unflagged corrected pair with idle-engine prefills in "
+            f"{' '.join(map(str, roots))}: give --gst-out folders of sessions with real runs",
+            file=sys.stderr,
+        )
+        return 2
+    for backend, errors in sorted(found.items()):
+        sd = statistics.stdev(errors) if len(errors) > 1 else 0.0
+        print(
+            f"{backend}: {len(errors)} unflagged pairs, idle prefills priced "
+            f"median {statistics.median(errors):+.2%}, mean {statistics.fmean(errors):+.2%}, "
+            f"sd {sd:.2%}, {min(errors):+.2%} .. {max(errors):+.2%}"
+        )
+    return 0
+
+
+def lines(roots: list[Path]) -> int:
+    from gst_bench.sim.op_timing import ANCHOR_PREFILL
+    from gst_bench.sim.profiler import META_FILE, ProfileInfo
+    from gst_bench.sim.speed import prefill_level
+    from gst_bench.sim.whole_steps import SPAN, line_through
+
+    seen, lifts = set(), []
+    for meta in sorted(path for root in roots for path in root.rglob(META_FILE)):
+        profile = ProfileInfo.load(meta.parent)
+        period = profile.grid.token_period
+        rows = profile.whole_steps_ms()
+        line = line_through(rows, period)
+        if profile.content_hash in seen or line is None or ANCHOR_PREFILL not in rows:
+            continue
+        seen.add(profile.content_hash)
+        level = prefill_level(rows, ANCHOR_PREFILL, period)
+        plain = [n for n in rows if 2 * period <= n <= 2 * ANCHOR_PREFILL and n % period == 0]
+        slope, intercept = statistics.linear_regression(plain, [rows[n] for n in plain])
+        former = intercept + slope * ANCHOR_PREFILL
+        lifts.append(former / level - 1)
+        row = rows[ANCHOR_PREFILL]
+        spread = (profile.meta["made"].get("repeat_spread") or {}).get("steps_median")
+        print(
+            f"{profile.path}  rounds scattered {spread if spread is None else f'{spread:.1%}'}; "
+            f"{ANCHOR_PREFILL}-token row {row:.1f} ms, level {level:.1f} ({level / row - 1:+.1%}), "
+            f"through {', '.join(map(str, plain))} {former:.1f} ({former / level - 1:+.1%} above)"
+        )
+        span = [n for n in sorted(rows) if SPAN[0] * period <= n <= SPAN[1] * period]
+        offs = " ".join(f"{n}:{rows[n] / line(n) - 1:+.1%}" for n in span)
+        print(f"    against the line: {offs}")
+    if not lifts:
+        print(f"no profile with a token period under {' '.join(map(str, roots))}", file=sys.stderr)
+        return 2
+    big = sum(abs(x) > 0.02 for x in lifts)
+    print(f"{len(lifts)} profiles; the former level more than 2 % off the line's in {big}")
+    return 0
 
 
 if __name__ == "__main__":

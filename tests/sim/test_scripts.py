@@ -8,6 +8,7 @@ import importlib.util
 import json
 import subprocess
 import sys
+from dataclasses import replace
 
 from tests.suite_project import ROOT
 
@@ -93,3 +94,66 @@ def test_percentile_estimators_reads_each_pair_from_a_store_index(tmp_path):
 
     empty = subprocess.run([*script, str(tmp_path)], capture_output=True, text=True, timeout=300)
     assert empty.returncode == 2 and "--gst-out folders" in empty.stderr
+
+
+def test_step_costs_prices_idle_prefills_of_each_stored_pair(tmp_path):
+    """``step_costs.py stores``: a store with a real run and its corrected simulation (priced
+    ~10 % slower) prints the pair's idle-engine prefill error as the report's engine-step table
+    computes it, and the summary of the unflagged pairs; a folder without pairs exits 2."""
+    from gst_bench.sim.engine_steps import compare
+    from gst_compare.store import ArtifactStore
+    from tests.plugin.factory import make_artifact
+
+    def spaced(artifact):
+        """The factory's requests 1 s apart instead of 0.1 s: each arrives at an idle engine."""
+
+        def moved(i, r):
+            shift = i * 900_000_000
+            return replace(
+                r,
+                arrived_at_ns=r.arrived_at_ns + shift,
+                scheduled_at_ns=r.scheduled_at_ns + shift,
+                first_token_at_ns=r.first_token_at_ns + shift,
+                completed_at_ns=r.completed_at_ns + shift,
+                token_times_ns=tuple(t + shift for t in r.token_times_ns),
+            )
+
+        return replace(artifact, requests=tuple(moved(*x) for x in enumerate(artifact.requests)))
+
+    real = spaced(make_artifact("real", n=60, seed=1))
+    sim = spaced(
+        make_artifact("sim", n=60, seed=2, scale=1.1, variant="corrected", token_times=True)
+    )
+    store = ArtifactStore(tmp_path / "store")
+    store.save(real)
+    store.save(sim)
+    (row,) = [r for r in compare(real, sim) if r.what.startswith("a prefill at an idle")]
+    assert row.error > 0.05  # the simulation is dearer: the test can tell the sign
+    script = [sys.executable, str(SCRIPTS / "step_costs.py"), "stores"]
+    done = subprocess.run([*script, str(store.root)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert f"{row.real_n:3d} idle prefills {row.error:+6.2%}" in done.stdout
+    assert f"serial: 1 unflagged pairs, idle prefills priced median {row.error:+.2%}" in done.stdout
+
+    empty = subprocess.run([*script, str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert empty.returncode == 2 and "--gst-out folders" in empty.stderr
+
+
+def test_step_costs_reads_each_profile_s_line_and_level(tiny_profile, tmp_path):
+    """``step_costs.py lines`` on a folder holding the tiny model's profile: one line per
+    profile with the level the speed match uses; a folder without profiles exits 2."""
+    from gst_bench.sim.speed import prefill_level
+
+    rows = tiny_profile.whole_steps_ms()
+    level = prefill_level(rows, 32, tiny_profile.grid.token_period)
+    script = [sys.executable, str(SCRIPTS / "step_costs.py"), "lines"]
+    done = subprocess.run(
+        [*script, str(tiny_profile.path.parent)], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"32-token row {rows[32]:.1f} ms, level {level:.1f} " in done.stdout
+    assert "against the line: 8:" in done.stdout
+    assert "\n1 profiles; the former level more than 2 % off the line's in " in done.stdout
+
+    empty = subprocess.run([*script, str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert empty.returncode == 2 and "no profile with a token period" in empty.stderr

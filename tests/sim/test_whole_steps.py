@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import shutil
+import statistics
 
 import pandas as pd
 import pytest
 
 from gst_bench.sim.composition import closure_markdown
 from gst_bench.sim.profiler import ProfileInfo, content_hash
+from gst_bench.sim.speed import prefill_level
 from gst_bench.sim.vidur_adapter import simulate
 from gst_bench.sim.whole_steps import ROW_LIMIT, off_line
 from gst_bench.workloads.workload import WorkloadSpec, generate
@@ -35,6 +37,33 @@ def test_one_row_off_the_line_is_found_and_the_others_are_not() -> None:
     assert found.describe().startswith(
         f"17 tokens measured {noisy[17]:.1f} ms, {found.off:+.1%} off"
     )
+
+
+def test_a_far_row_is_judged_against_the_others_and_does_not_move_the_level() -> None:
+    """The 64-token row 13.7 % slow (as in a noisy profile of 2026-11-29) and the other rows
+    within 1 %: that row alone is off the line, and the speed match's prefill level at 32 tokens
+    stays on the line. A line through all rows would have met it a third of the way and put
+    good rows off it; the four rows without a remainder alone would lift the level ~4 %."""
+    rows = residue_rows()
+    wobble = {n: 1 + 0.01 * ((n * 7) % 3 - 1) for n in rows}  # -1, 0 or +1 %
+    noisy = {n: ms * wobble[n] for n, ms in rows.items()} | {64: rows[64] * 1.137}
+    (found,) = off_line(noisy, period=4)
+    assert found.tokens == 64 and found.off == pytest.approx(0.137, abs=0.015)
+    level = prefill_level(noisy, 32, period=4)
+    assert level == pytest.approx(rows[32], rel=0.01)
+    plain = [8, 16, 32, 64]
+    slope, intercept = statistics.linear_regression(plain, [noisy[n] for n in plain])
+    assert (intercept + 32 * slope) / level - 1 > 0.03
+
+
+def test_a_remainder_class_keeps_the_rows_that_place_it() -> None:
+    """The 10-token step 30 % and the 18-token one 8 % dear, the class's third row (34 tokens)
+    on the line: 10 is taken out and found off; 18 is not, since 34 alone could not place the
+    class. Taking 18 out too would leave the class no row of its own, price 34 at a remainder
+    of 0 and call it 7 % off."""
+    rows = residue_rows()
+    moved = {**rows, 10: rows[10] * 1.30, 18: rows[18] * 1.08}
+    assert [row.tokens for row in off_line(moved, period=4)] == [10]
 
 
 def test_nothing_is_judged_without_a_token_period_or_enough_rows() -> None:
