@@ -217,14 +217,14 @@ def lines(roots: list[Path]) -> int:
     from gst_bench.sim.op_timing import ANCHOR_PREFILL
     from gst_bench.sim.profiler import META_FILE, ProfileInfo
     from gst_bench.sim.speed import prefill_level
-    from gst_bench.sim.whole_steps import SPAN, line_through
+    from gst_bench.sim.whole_steps import SPAN, curve_through, line_through
 
-    seen, lifts = set(), []
+    seen, found = set(), []
     for meta in sorted(path for root in roots for path in root.rglob(META_FILE)):
         profile = ProfileInfo.load(meta.parent)
         period = profile.grid.token_period
         rows = profile.whole_steps_ms()
-        line = line_through(rows, period)
+        line, curve = line_through(rows, period), curve_through(rows, period)
         if profile.content_hash in seen or line is None or ANCHOR_PREFILL not in rows:
             continue
         seen.add(profile.content_hash)
@@ -232,22 +232,31 @@ def lines(roots: list[Path]) -> int:
         plain = [n for n in rows if 2 * period <= n <= 2 * ANCHOR_PREFILL and n % period == 0]
         slope, intercept = statistics.linear_regression(plain, [rows[n] for n in plain])
         former = intercept + slope * ANCHOR_PREFILL
-        lifts.append(former / level - 1)
-        row = rows[ANCHOR_PREFILL]
+        row, straight = rows[ANCHOR_PREFILL], line(ANCHOR_PREFILL)
+        found.append((former / level - 1, straight / row - 1, level / row - 1))
         spread = (profile.meta["made"].get("repeat_spread") or {}).get("steps_median")
         print(
             f"{profile.path}  rounds scattered {spread if spread is None else f'{spread:.1%}'}; "
             f"{ANCHOR_PREFILL}-token row {row:.1f} ms, level {level:.1f} ({level / row - 1:+.1%}), "
+            f"straight line {straight:.1f} ({straight / row - 1:+.1%}), "
             f"through {', '.join(map(str, plain))} {former:.1f} ({former / level - 1:+.1%} above)"
         )
         span = [n for n in sorted(rows) if SPAN[0] * period <= n <= SPAN[1] * period]
-        offs = " ".join(f"{n}:{rows[n] / line(n) - 1:+.1%}" for n in span)
-        print(f"    against the line: {offs}")
-    if not lifts:
+        for name, drawn in (("line", line), ("curve", curve)):
+            offs = " ".join(f"{n}:{rows[n] / drawn(n) - 1:+.1%}" for n in span)
+            print(f"    against the {name}: {offs}")
+    if not found:
         print(f"no profile with a token period under {' '.join(map(str, roots))}", file=sys.stderr)
         return 2
+    lifts, straights, levels = zip(*found, strict=True)
     big = sum(abs(x) > 0.02 for x in lifts)
-    print(f"{len(lifts)} profiles; the former level more than 2 % off the line's in {big}")
+    sd = (lambda xs: statistics.stdev(xs)) if len(found) > 1 else (lambda xs: 0.0)
+    print(
+        f"{len(found)} profiles; the former level more than 2 % off the level in {big}; against "
+        f"the {ANCHOR_PREFILL}-token row: the straight line median "
+        f"{statistics.median(straights):+.2%} (sd {sd(straights):.2%}), the level median "
+        f"{statistics.median(levels):+.2%} (sd {sd(levels):.2%})"
+    )
     return 0
 
 

@@ -42,7 +42,10 @@ def test_steps_are_tokens_stamped_together_after_a_busy_engine(tiny_profile, tmp
 
 def test_a_simulator_slower_per_step_shows_on_every_step_row(tiny_profile, tmp_path):
     cfg = compose("backend=continuous", "vidur=corrected")
-    sim = simulate(small_workload(num=8, rate=400.0), tiny_profile, cfg, out_root=tmp_path)
+    # Arrivals 10 us apart (a tiny step takes ms): the schedule, and so which step classes recur
+    # often enough to compare, does not hang on the tiny profile's timings. At 400/s it did: a
+    # CI machine's profile left one class (2026-11-29), this machine's three or four.
+    sim = simulate(small_workload(num=8, rate=1e5), tiny_profile, cfg, out_root=tmp_path)
     # Stand-in for a real run: the same timeline, every stamp 10 % later (arrivals included, so
     # the same steps start from a busy engine); each of its steps is 10 % longer.
     stretched = Artifact(

@@ -153,7 +153,7 @@ def test_step_costs_reads_each_profile_s_line_and_level(tiny_profile, tmp_path):
     assert done.returncode == 0, done.stderr
     assert f"32-token row {rows[32]:.1f} ms, level {level:.1f} " in done.stdout
     assert "against the line: 8:" in done.stdout
-    assert "\n1 profiles; the former level more than 2 % off the line's in " in done.stdout
+    assert "\n1 profiles; the former level more than 2 % off the level in " in done.stdout
 
     empty = subprocess.run([*script, str(tmp_path)], capture_output=True, text=True, timeout=300)
     assert empty.returncode == 2 and "no profile with a token period" in empty.stderr

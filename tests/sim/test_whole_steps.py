@@ -13,7 +13,7 @@ from gst_bench.sim.composition import closure_markdown
 from gst_bench.sim.profiler import ProfileInfo, content_hash
 from gst_bench.sim.speed import prefill_level
 from gst_bench.sim.vidur_adapter import simulate
-from gst_bench.sim.whole_steps import ROW_LIMIT, off_line
+from gst_bench.sim.whole_steps import ROW_LIMIT, line_through, off_line
 from gst_bench.workloads.workload import WorkloadSpec, generate
 from tests.sim.conftest import compose
 
@@ -54,6 +54,16 @@ def test_a_far_row_is_judged_against_the_others_and_does_not_move_the_level() ->
     plain = [8, 16, 32, 64]
     slope, intercept = statistics.linear_regression(plain, [noisy[n] for n in plain])
     assert (intercept + 32 * slope) / level - 1 > 0.03
+
+
+def test_the_level_follows_the_steps_bend() -> None:
+    """Whole steps that bend upward (+0.01 ms per token squared, a 64-token step 4 % above the
+    straight extension of the small ones): no row is off the line, a straight line lies 0.8 %
+    above the 32-token step, and the prefill level is that step's time."""
+    rows = {n: ms + 0.01 * (n - n % 4) ** 2 for n, ms in residue_rows().items()}
+    assert off_line(rows, period=4) == []
+    assert line_through(rows, period=4)(32) / rows[32] - 1 > 0.007
+    assert prefill_level(rows, 32, period=4) == pytest.approx(rows[32], rel=1e-9)
 
 
 def test_a_remainder_class_keeps_the_rows_that_place_it() -> None:
