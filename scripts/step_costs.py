@@ -19,10 +19,11 @@ situation of the profile's and the probes' prefills), with its standard error.
 corrected Vidur, over every stored pair of the store roots given (``--gst-out`` folders): per
 pair the paired mean error, then per backend over the unflagged pairs: how steady the
 simulator's prefill pricing is from run to run. ``lines``: every profile found under the folders
-given, once per content hash: its whole steps against the line the suite prices them on
-(:func:`gst_bench.sim.whole_steps.line_through`), the rows off it, and the speed match's prefill
-level read off that line beside the 32-token row and beside a least-squares line through the
-rows without a remainder (8, 16, 32, 64 tokens: the level until 2026-11-29).
+given, once per content hash: its whole steps against the straight line the off-line rows are
+judged by (:func:`gst_bench.sim.whole_steps.line_through`) and against the bent one the speed
+match reads its prefill level off (``curve_through``); that level beside the 32-token row, the
+straight line's value and a least-squares line through the rows without a remainder (8, 16, 32,
+64 tokens: the level until 2026-11-29); then how far each lies from the row over all profiles.
 """
 
 from __future__ import annotations
