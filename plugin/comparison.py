@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import shlex
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from statistics import fmean
@@ -216,6 +216,15 @@ def stored_pair(store: ArtifactStore, pair_key: tuple[str, ...], variant: str) -
         found[kind] = Side(load_artifact(entry.path), entry.path, STORE, entry.test_id)
     reason = refusal_reason(found["real"].artifact, found["sim"].artifact)
     return Pair(found["real"], found["sim"]) if reason is None else f"not comparable: {reason}"
+
+
+def stored_pairs(store: ArtifactStore, variant: str) -> Iterator[Pair]:
+    """Every stored real run with its latest comparable ``variant`` simulation
+    (:func:`stored_pair`); real runs without one are left out."""
+    for entry in store.entries("real"):
+        pair = stored_pair(store, tuple(entry.key[1:5]), variant)
+        if not isinstance(pair, str):
+            yield pair
 
 
 def stored_drift(

@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from gst_compare import metrics
-from gst_compare.comparison import stored_pair
+from gst_compare.comparison import noise_flags, stored_pairs
 from gst_compare.distance import paired_error
 from gst_compare.store import ArtifactStore
 
@@ -31,14 +31,9 @@ Row = dict[str, float]
 def pairs(root: Path):
     """(workload, backend, flagged, real, sim) of every corrected pair in the store ``root``:
     each real run with the latest corrected simulation the index holds for its pair."""
-    store = ArtifactStore(root)
-    for entry in store.entries("real"):
-        pair = stored_pair(store, entry.key[1:5], "corrected")
-        if isinstance(pair, str):
-            continue
+    for pair in stored_pairs(ArtifactStore(root), "corrected"):
         real, sim = pair.real.artifact, pair.sim.artifact
-        flagged = bool(real.meta.noise_flags or sim.meta.noise_flags)
-        yield real.meta.workload_name, real.meta.backend, flagged, real, sim
+        yield real.meta.workload_name, real.meta.backend, bool(noise_flags(pair)), real, sim
 
 
 def errors(real, sim) -> Row:

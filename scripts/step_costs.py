@@ -176,21 +176,17 @@ def steps(real: Path, sim: Path) -> None:
 
 def stores(roots: list[Path]) -> int:
     from gst_bench.sim.engine_steps import compare
-    from gst_compare.comparison import stored_pair
+    from gst_compare.comparison import noise_flags, stored_pairs
     from gst_compare.store import ArtifactStore
 
     found: dict[str, list[float]] = {}
     for root in roots:
-        store = ArtifactStore(root)
-        for entry in store.entries("real"):
-            pair = stored_pair(store, entry.key[1:5], "corrected")
-            if isinstance(pair, str):
-                continue
+        for pair in stored_pairs(ArtifactStore(root), "corrected"):
             real, sim = pair.real.artifact, pair.sim.artifact
             rows = [r for r in compare(real, sim) if r.what.startswith("a prefill at an idle")]
             if not rows:
                 continue
-            flagged = bool(real.meta.noise_flags or sim.meta.noise_flags)
+            flagged = bool(noise_flags(pair))
             (row,) = rows
             name = f"{real.meta.workload_name} {real.meta.backend}"
             mark = "flagged" if flagged else ""
