@@ -50,5 +50,5 @@ def test_the_install_puts_no_generic_module_on_the_import_path(tmp_path):
     found = json.loads(done.stdout)
     for generic in ("plugin", "fixtures"):
         assert found[generic] is None or not found[generic].startswith(str(ROOT))
-    assert found["gst_compare"] == str(ROOT / "plugin" / "__init__.py")
-    assert found["gst_bench"] == str(ROOT / "fixtures" / "__init__.py")
+    assert found["gst_compare"] == str(ROOT / "plugin" / "gst_compare" / "__init__.py")
+    assert found["gst_bench"] == str(ROOT / "fixtures" / "gst_bench" / "__init__.py")
