@@ -23,25 +23,17 @@ def test_real(
     gst_test_id,
     real_models,
     real_progress,
-    profile_gap_work,
 ):
-    """Warm-up (not timed), then one timed replay of the workload's arrivals; the session's
-    profile of this hardware takes its timed calls in the replay's idle gaps where it can."""
+    """Warm-up (not timed), then one timed replay of the workload's arrivals."""
     cfg = gst_session.compose(
         f"workload={workload.name}", f"backend={backend}", f"hardware={hardware}"
     )
-    # Before the backend opens: a profile's warm-up runs the model with its own attention.
-    gap_work = profile_gap_work(hardware, gst_test_id)
     try:
         with open_harness(workload, cfg, gst_session.rootdir, models=real_models) as harness:
             run = benchmark.pedantic(
                 harness.run,
                 args=(real_progress,),
-                kwargs={
-                    "run_id": gst_session.run_id,
-                    "test_id": gst_test_id,
-                    "gap_work": gap_work,
-                },
+                kwargs={"run_id": gst_session.run_id, "test_id": gst_test_id},
                 rounds=1,
                 iterations=1,
             )

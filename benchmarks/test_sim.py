@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from gst_bench.sim.plan import plan
-from gst_bench.sim.vidur_adapter import simulate
+from gst_bench.sim.variants import simulate
 
 
 @pytest.mark.sim

@@ -1,4 +1,4 @@
-"""Real, profile and sim tests run in that order whatever the file order, the selection or
+"""Profile, real and sim tests run in that order whatever the file order, the selection or
 the number of xdist workers; each hardware's chain stays on one worker."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 
 from tests.suite_project import load_suite
 
-PHASES = {"real": 1, "profile": 2, "sim": 3}
+PHASES = {"profile": 1, "real": 2, "sim": 3}
 
 LOGGING_TEST = """
 import os
@@ -51,7 +51,7 @@ def runs(pytester: pytest.Pytester) -> dict[str, list[tuple[int, str]]]:
     [[], ["-n", "2", "-k", "real or sim"], ["-m", "cpu"]],
     ids=["plain", "n2-k", "marker"],
 )
-def test_real_then_profile_then_sim_on_one_worker_per_hardware(chain, args):
+def test_profile_then_real_then_sim_on_one_worker_per_hardware(chain, args):
     result = chain.runpytest_subprocess("-p", "no:cacheprovider", "--gst-out", "out", *args)
     assert result.ret == pytest.ExitCode.OK
     by_hardware = runs(chain)

@@ -9,10 +9,8 @@ import pytest
 
 from gst_bench.hardware import HardwareError, hardware_id_from_cuda_name, resolve_device
 from gst_bench.real.backends import (
-    FILL_RESERVE_NS,
     BackendError,
     BackendSettings,
-    IdleProbe,
     TokenLog,
     stamp_overhead_ns,
     trace_from_output,
@@ -50,26 +48,6 @@ def test_a_spinning_wait_never_sleeps(monkeypatch):
     assert time.perf_counter_ns() >= deadline
     with pytest.raises(AssertionError, match="slept"):
         wait_until(time.perf_counter_ns() + 20_000_000)
-
-
-def test_gap_work_gets_the_gap_before_the_next_arrival_less_the_reserve():
-    """An idle probe hands its ``fill`` the deadline (arrival - FILL_RESERVE_NS) after its
-    timed steps and before its warm ones, and counts the calls fill reports."""
-    order: list[str] = []
-
-    def fill(deadline_ns: int) -> int:
-        order.append("fill")
-        deadlines.append(deadline_ns)
-        return 7
-
-    deadlines: list[int] = []
-    step = lambda: (order.append("decode"), time.sleep(0.01))  # noqa: E731
-    probe = IdleProbe({"decode": step}, warm=True, fill=fill)
-    arrival = time.perf_counter_ns() + 700_000_000
-    probe.maybe(0, arrival)
-    assert deadlines == [arrival - FILL_RESERVE_NS] and probe.fill_calls == 7
-    assert order[:2] == ["decode", "fill"] and set(order[2:]) == {"decode"}
-    assert probe.warm_steps == len(order) - 2 and probe.fill_ns > 0
 
 
 def test_an_unknown_idle_wait_is_refused_with_the_choices():

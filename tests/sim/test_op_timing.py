@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 
 import pandas as pd
 import pytest
@@ -31,30 +30,21 @@ def test_rounds_call_everything_once_per_round_in_a_seeded_order() -> None:
     assert warmed == ["a", "a"]
 
 
-def test_a_round_queue_takes_what_fits_round_by_round_and_the_rest_at_finish() -> None:
-    """run_until takes the calls of the earliest unfinished round whose noted duration fits,
-    never a later round's; a held call or one never noted waits for finish; every round
-    still times every call once."""
+def test_a_round_queue_times_every_call_once_per_round_and_reports_each_round() -> None:
+    """Warm-up first, then finish times each call once per round in the rounds' seeded order;
+    progress is told once per finished round."""
     seen: list[str] = []
-    calls = {name: (lambda name=name: seen.append(name)) for name in "abc"}
-    calls["long"] = lambda: (seen.append("long"), time.sleep(0.2))
+    calls = {name: (lambda name=name: seen.append(name)) for name in "abcd"}
     done: list[tuple[int, int]] = []
-    timer = Timer("cpu", warmup=1, repeats=3, warm_each=0)
-    queue = RoundQueue(timer, calls, (), lambda *a: done.append(a))
+    queue = RoundQueue(Timer("cpu", warmup=1, repeats=3, warm_each=0), calls, (), done.append)
+    queue.progress = lambda *a: done.append(a)
     queue.warm_up()
-    assert queue.noted_ns["long"] >= 200_000_000
-    seen.clear()
-    gap = 150_000_000  # too short for "long": round 0 stays unfinished
-    assert queue.run_until(time.perf_counter_ns() + gap) == 3 and sorted(seen) == list("abc")
-    assert queue.run_until(time.perf_counter_ns() + gap) == 0
-    queue.hold = {"long"}
-    assert queue.run_until(time.perf_counter_ns() + gap) == 6 and done == []
-    assert [key for _, key in queue.pending] == ["long"] * 3
+    assert seen == list("abcd")
     samples = queue.finish()
-    assert all(len(found) == 3 for found in samples.values()) and done == [(1, 3), (2, 3), (3, 3)]
-    assert queue.taken_early == 9
-    unnoted = RoundQueue(Timer("cpu", warmup=0, repeats=1), {"a": lambda: None})
-    assert unnoted.run_until(time.perf_counter_ns() + 10**12) == 0 and len(unnoted.pending) == 1
+    assert all(len(found) == 3 for found in samples.values())
+    assert done == [(1, 3), (2, 3), (3, 3)] and not queue.pending
+    rounds = [seen[i : i + 4] for i in range(4, len(seen), 4)]
+    assert len(rounds) == 3 and all(sorted(r) == list("abcd") for r in rounds)
 
 
 def test_spread_ignores_one_outlier_and_flags_scattered_steps() -> None:

@@ -8,12 +8,10 @@ import pandas as pd
 import pytest
 
 from gst_bench.sim.profiler import (
-    GAP_STEP_LIMIT_NS,
     ProfileError,
     ProfileInfo,
     ensure_profile,
     find_profile,
-    held_rows,
 )
 from tests.sim.conftest import compose, tiny_needs
 
@@ -144,21 +142,3 @@ def test_profile_carries_its_closure_check(tiny_profile) -> None:
     assert {s["kind"] for s in measured} == {"decode", "prefill"}
     assert all(s["measured_ms"] > 0 and s["spread"] >= 0 for s in measured)
     assert closure["passed"] == (not closure["problems"] and not closure["undecided"])
-
-
-def test_a_row_whose_whole_step_outlasts_a_gap_is_held_for_after_the_real_runs() -> None:
-    """The 256-token row (its whole step, operators, LM head rows, attention) waits for the
-    end; the shorter rows, decode attention and closure steps go into the gaps."""
-    slow, quick = GAP_STEP_LIMIT_NS + 1, GAP_STEP_LIMIT_NS // 2
-    noted = {
-        ("full_forward", 256): slow,
-        ("mlp_up_proj", 256): 1_000,
-        ("step_attention", 256): 1_000,
-        ("attn_kv_cache_save", 256): 1_000,
-        ("full_forward", 32): quick,
-        ("mlp_up_proj", 32): 1_000,
-        ("attn_prefill", 32, 0): 1_000,
-        ("attn_decode", 1, 256): 1_000,
-        ("closure", "prefill", 49, 0): quick,
-    }
-    assert held_rows(noted) == {key for key in noted if key[1] == 256}

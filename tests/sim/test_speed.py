@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import pytest
 
+from gst_bench.sim import variants
 from gst_bench.sim.speed import SPEED_LIMIT, SpeedCheck, SpeedMatch, prefill_level
 from gst_bench.sim.vidur_adapter import simulate
 from gst_compare import metrics
@@ -49,29 +51,76 @@ def test_a_machine_that_changed_during_the_run_is_flagged() -> None:
     assert SpeedCheck.of(None, META, ROWS) is None
 
 
-def test_a_simulation_is_priced_at_the_speed_around_its_real_run(tiny_profile, tmp_path) -> None:
+def mirrored_real(sim, speed_check: dict, shift_ns: int = 0):
+    """``sim`` relabelled as the real run it mirrors, its stamps moved by ``shift_ns`` after
+    each arrival and its speed check replaced."""
+    records = tuple(
+        replace(
+            r,
+            scheduled_at_ns=r.scheduled_at_ns + shift_ns,
+            first_token_at_ns=r.first_token_at_ns + shift_ns,
+            completed_at_ns=r.completed_at_ns + shift_ns,
+            token_times_ns=tuple(t + shift_ns for t in r.token_times_ns),
+        )
+        for r in sim.requests
+    )
+    extra = {"speed_check": speed_check, "scheduler": {"scheduler": "serial"}}
+    return replace(
+        sim, meta=replace(sim.meta, kind="real", variant="default", extra=extra), requests=records
+    )
+
+
+def test_a_calibrated_simulation_is_priced_at_the_speed_around_its_real_run(
+    tiny_profile, tmp_path
+) -> None:
     """Mirroring a real run whose checks saw the machine 10 % slower than the profile (and
-    steady), every step is priced 10 % slower; the artifact says so and carries no flag."""
+    steady), the calibrated variant prices every step 10 % slower and says so; the a priori
+    variant prices it as profiled."""
     workload = small_workload()
-    cfg = compose("backend=serial")
+    cfg = compose("backend=serial", "vidur=corrected")
     base = simulate(workload, tiny_profile, cfg, out_root=tmp_path)
     rows = tiny_profile.whole_steps_ms()
     decode, prefill = rows[1], prefill_level(rows, 32, tiny_profile.grid.token_period)
-    slower = check((decode * 1.1, prefill * 1.1), (decode * 1.1, prefill * 1.1))
-    extra = {"speed_check": slower, "scheduler": {"scheduler": "serial"}}
-    real_meta = replace(base.meta, kind="real", variant="default", extra=extra)
-    real = replace(base, meta=real_meta)
-    matched = simulate(workload, tiny_profile, cfg, real, out_root=tmp_path)
+    real = mirrored_real(base, check((decode * 1.1, prefill * 1.1), (decode * 1.1, prefill * 1.1)))
+    calibrated_cfg = compose("backend=serial", "vidur=calibrated")
+    matched = simulate(workload, tiny_profile, calibrated_cfg, real, out_root=tmp_path)
     speed = matched.meta.extra["speed_match"]
     assert speed["matched"] and speed["factors"] == pytest.approx({"decode": 1.1, "prefill": 1.1})
     assert matched.meta.noise_flags == base.meta.noise_flags
     fast, slow = (metrics.percentile(metrics.values(a, "tpot"), 50) for a in (base, matched))
-    ratio = slow / fast
-    assert ratio == pytest.approx(1.1, rel=1e-3)
-    unmatched_cfg = compose("backend=serial", "hardware.match_speed=false")
-    unmatched = simulate(workload, tiny_profile, unmatched_cfg, real, out_root=tmp_path)
-    assert unmatched.requests == base.requests
-    assert any("ran 10.0% slower" in flag for flag in unmatched.meta.noise_flags)
+    assert slow / fast == pytest.approx(1.1, rel=1e-3)
+    apriori = simulate(workload, tiny_profile, cfg, real, out_root=tmp_path)
+    assert apriori.requests == base.requests and not apriori.meta.extra["speed_match"]["matched"]
+
+
+# Fields that differ between any two simulations of the same inputs (wall clock, who ran it).
+VOLATILE_META = ("started_at", "run_id", "test_id", "host", "versions", "git_commit")
+
+
+def test_an_a_priori_simulation_reads_nothing_of_its_real_runs_timing(tiny_profile, tmp_path):
+    """Change every timestamp of the judged real run and its speed probes: the corrected,
+    stock and baseline artifacts come out the same, byte for byte but the wall-clock fields."""
+    workload = small_workload()
+    first = simulate(workload, tiny_profile, compose("backend=serial", "vidur=corrected"))
+    steady = check((170.0, 700.0), (171.0, 702.0))
+    slow = check((260.0, 990.0), (300.0, 1200.0))
+    slow["during_ms"] = {"decode": [[1.0, 280.0]], "prefill": [[2.0, 1100.0]]}
+    one, other = mirrored_real(first, steady), mirrored_real(first, slow, shift_ns=37_000_000)
+    for variant in ("corrected", "stock", "baseline"):
+        cfg = compose("backend=serial", f"vidur={variant}")
+        a, b = (
+            variants.simulate(workload, tiny_profile, cfg, real, out_root=tmp_path)
+            for real in (one, other)
+        )
+        assert comparable(a) == comparable(b), variant
+
+
+def comparable(artifact) -> str:
+    data = artifact.to_dict()
+    for key in VOLATILE_META:
+        data["meta"].pop(key, None)
+    data["meta"]["extra"].pop("timings_s", None)
+    return json.dumps(data, sort_keys=True)
 
 
 def probed(decode: list[float], prefill: list[float] = ()) -> SpeedCheck:
