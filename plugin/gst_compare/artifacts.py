@@ -78,7 +78,7 @@ class RunMeta:
     test_id: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
     # Why this run's timings may be polluted (other load, a noisy profile), one line each;
-    # empty when nothing was seen. A pair with a flagged side is judged INCONCLUSIVE.
+    # empty when nothing was seen. Reported once per run beside the verdict, never a veto.
     noise_flags: list[str] = field(default_factory=list)
     schema_version: int = SCHEMA_VERSION
 

@@ -19,6 +19,7 @@ from gst_compare import metrics
 from gst_compare.artifacts import Artifact, ArtifactError, load_artifact
 from gst_compare.baseline import BaselineFolder, DriftResult, DriftStatus, check_drift
 from gst_compare.distance import MetricDistance, compare_metric
+from gst_compare.floor import Floor, Floors
 from gst_compare.gate import FAIL, INCONCLUSIVE, PASS, GateConfig, Outcome, judge, pair_verdict
 from gst_compare.metrics import NS_PER_MS
 from gst_compare.pairing import SESSION, STORE, Pair, Pairer, Side, refusal_reason
@@ -28,10 +29,11 @@ from gst_compare.report import (
     Finding,
     MedianView,
     PairResult,
+    Roles,
     SideInfo,
     shown_path,
-    write,
 )
+from gst_compare.report_folder import write
 from gst_compare.store import ArtifactStore
 
 ARTIFACT_PROPERTY = "gst_artifact"
@@ -107,6 +109,10 @@ class Settings:
     plots: bool = True
     command_args: list[str] = field(default_factory=list)
     provenance: dict[str, Any] = field(default_factory=dict)
+    # The project folder the gate's floor_stores are relative to (None: the current folder).
+    rootdir: Path | None = None
+    # What measures the floors (one made from ``store`` and ``rootdir`` when None).
+    floors: Floors | None = None
 
     @property
     def report_dir(self) -> Path:
@@ -118,6 +124,12 @@ def default_thresholds(gate: GateConfig, pair: Pair) -> dict[str, Any]:
     return gate.with_overrides(pair.gate_overrides).to_dict()
 
 
+def default_floor_command(pair: Pair, args: Iterable[str] = ()) -> str:
+    """The command that runs a pair's real side again, so the store holds a second real run
+    of its key: its test id with the options that see the same store ("" without one)."""
+    return _pytest([pair.real.test_id, *args]) if pair.real.test_id else ""
+
+
 @dataclass
 class Extensions:
     """The plugin's extension hooks as plain callables (the pytest plugin wires its hooks in)."""
@@ -127,18 +139,22 @@ class Extensions:
         lambda pair, metric, real, sim: []
     )
     adjust: Callable[[ComparisonReport], None] = lambda report: None
+    floor_command: Callable[[Pair], str | None] = default_floor_command
 
 
 def compare_session(
     sides: list[Side], settings: Settings, extensions: Extensions, errors: Iterable[str] = ()
 ) -> ComparisonReport:
     """Pair, measure, judge and check drift; write the report into ``settings.report_dir``."""
-    report = ComparisonReport(run_id=settings.run_id, provenance=dict(settings.provenance))
+    report = ComparisonReport(
+        run_id=settings.run_id, provenance=dict(settings.provenance), roles=Roles.of(settings.gate)
+    )
     report.errors += list(errors)
     pairing = Pairer(settings.store).pair(sides)
+    floors = settings.floors or Floors(settings.store, settings.rootdir)
     for pair in pairing.pairs:
         try:
-            report.pairs.append(_judge_pair(pair, settings, extensions))
+            report.pairs.append(_judge_pair(pair, settings, extensions, floors))
         except Exception as exc:
             report.errors.append(f"{pair.label}: comparison failed: {type(exc).__name__}: {exc}")
     report.refused = [Finding(r.label, r.reason, tuple(r.test_ids)) for r in pairing.refused]
@@ -178,12 +194,17 @@ def decide(report: ComparisonReport) -> Outcome:
 
 
 def judge_pair(
-    pair: Pair, gate: GateConfig, extensions: Extensions, report_dir: Path | None = None
+    pair: Pair,
+    gate: GateConfig,
+    extensions: Extensions,
+    report_dir: Path | None = None,
+    floors: Floors | None = None,
 ) -> PairResult:
-    """Distances and verdicts of one pair under ``gate`` (no files written)."""
+    """Distances and verdicts of one pair under ``gate``, each check's interval widened by
+    the floor of the pair's key that ``floors`` measures (no files written)."""
     distances = [_distance(pair, m, gate, extensions) for m in metrics.METRICS]
-    suspect = noise_flags(pair)
-    verdicts = [judge(d, gate, suspect) for d in distances]
+    floor = _floor(pair, gate, extensions, floors)
+    verdicts = [judge(d, gate, floor.of(d.metric)) for d in distances]
     return PairResult(
         label=pair.label,
         key=dict(zip(PAIR_KEY_FIELDS, pair.real.meta.pair_key, strict=True)),
@@ -197,7 +218,18 @@ def judge_pair(
         workload=pair.real.meta.workload_name,
         e2e_parts=e2e_parts(pair.real.artifact, pair.sim.artifact),
         medians=median_views(pair.real.artifact, pair.sim.artifact),
+        floor=floor,
+        case=pair.case_label,
     )
+
+
+def _floor(pair: Pair, gate: GateConfig, extensions: Extensions, floors: Floors | None) -> Floor:
+    if floors is None:
+        return Floor(note="not looked for")
+    floor = floors.measure(pair.real.artifact, gate)
+    if floor.measured:
+        return floor
+    return replace(floor, command=extensions.floor_command(pair) or "")
 
 
 def pair_gate(pair: Pair, gate: GateConfig, extensions: Extensions) -> GateConfig:
@@ -249,14 +281,21 @@ def stored_drift(
     return replace(result, baseline=shown_path(result.baseline))
 
 
-def _judge_pair(pair: Pair, settings: Settings, extensions: Extensions) -> PairResult:
+def _judge_pair(
+    pair: Pair, settings: Settings, extensions: Extensions, floors: Floors
+) -> PairResult:
     gate = pair_gate(pair, settings.gate, extensions)
-    result = judge_pair(pair, gate, extensions, settings.report_dir)
+    result = judge_pair(pair, gate, extensions, settings.report_dir, floors)
     if settings.plots:
         from gst_compare.plots import plot_pair
 
         paths = plot_pair(
-            pair.real.artifact, pair.sim.artifact, settings.report_dir, pair.label, tolerances(gate)
+            pair.real.artifact,
+            pair.sim.artifact,
+            settings.report_dir,
+            pair.label,
+            tolerances(gate),
+            gate.absolute_metrics,
         )
         result.plots = [p.name for p in paths]
     return result
@@ -327,7 +366,8 @@ def around_median(ordered: list[float]) -> list[float]:
 
 
 def noise_flags(pair: Pair) -> str:
-    """Why either side's timings may be polluted, in one line ("" when nothing was seen)."""
+    """Why either side's timings may be polluted, in one line ("" when nothing was seen);
+    information for a reader, never a veto on a verdict."""
     flags = [f"{s.meta.kind}: {flag}" for s in (pair.real, pair.sim) for flag in s.meta.noise_flags]
     return "; ".join(flags)
 

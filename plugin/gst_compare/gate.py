@@ -1,7 +1,9 @@
 """Gates on intervals: PASS when the whole confidence interval of an error lies inside its
 tolerance, FAIL when it lies entirely outside, INCONCLUSIVE otherwise (with the number of
 requests that would likely decide it). More data narrows the interval, so it can only make a
-verdict sharper, never stricter by accident.
+verdict sharper, never stricter by accident. Where the floor is measured (the real system's
+own error against itself, :mod:`gst_compare.floor`) the interval is widened by it on both
+sides first. Noise flags on a run decide nothing here: they are reported beside the verdict.
 
 Thresholds come from ``configs/gate/<preset>.yaml`` (``--gst-set gate=strict``,
 ``--gst-set gate.percentile_rel_error.p50=0.2``) and per test from ``@pytest.mark.gst_gate``.
@@ -10,6 +12,7 @@ Thresholds come from ``configs/gate/<preset>.yaml`` (``--gst-set gate=strict``,
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from enum import Enum
 from typing import Any
@@ -46,6 +49,13 @@ MARKER_KEYS: tuple[str, ...] = (
     "drift_rel_tolerance",
     "metrics",
 )
+# The settings that name variants or folders, with an example of each for error messages.
+LIST_KEYS: dict[str, str] = {
+    "advisory_variants": "[stock, baseline]",
+    "calibrated_variants": "[calibrated]",
+    "floor_stores": "[reports/cpu-reference/store]",
+}
+ROLE_KEYS: dict[str, str] = {"primary_variant": "corrected", "baseline_variant": "baseline"}
 
 
 class GateConfigError(ValueError):
@@ -80,6 +90,17 @@ class GateConfig:
     # Simulated variants judged and shown but never failing the session (e.g. stock Vidur,
     # whose known modelling gaps the report exists to show); drift is still enforced.
     advisory_variants: tuple[str, ...] = ()
+    # The variant the headline and the verdict table lead with: with every other variant
+    # advisory, its verdict is the session's ("" when none is named).
+    primary_variant: str = ""
+    # The naive predictor the report sets beside the primary's error ("" when none).
+    baseline_variant: str = ""
+    # Variants given something of the judged run itself (its measured speed): a labelled
+    # secondary column, never the verdict (advisory whatever advisory_variants says).
+    calibrated_variants: tuple[str, ...] = ()
+    # Stores searched, after the session's, for a second real run of a pair key to measure
+    # the floor (the real system's own run-to-run error); relative to the project folder.
+    floor_stores: tuple[str, ...] = ()
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> GateConfig:
@@ -92,7 +113,10 @@ class GateConfig:
         values["absolute_metrics"] = _metrics(values.get("absolute_metrics", ("queueing",)))
         for key in ("percentile_rel_error", "percentile_abs_error_ms"):
             values[key] = _percentiles(key, values.get(key) or {})
-        values["advisory_variants"] = _names(values.get("advisory_variants") or ())
+        for key in LIST_KEYS:
+            values[key] = _names(key, values.get(key) or ())
+        for key in ROLE_KEYS:
+            values[key] = _name(key, values.get(key) or "")
         gate = cls(**values)
         gate.check()
         return gate
@@ -108,6 +132,21 @@ class GateConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < least:
                 raise GateConfigError(f"gate.{name}={value!r}; use an integer ≥ {least}")
+        self._check_roles()
+
+    def _check_roles(self) -> None:
+        primary, baseline = self.primary_variant, self.baseline_variant
+        if primary and primary in self.calibrated_variants:
+            raise GateConfigError(
+                f"gate.primary_variant={primary!r} is also in gate.calibrated_variants="
+                f"{list(self.calibrated_variants)}: a calibrated variant is never the verdict; "
+                "name another primary_variant or remove it from calibrated_variants"
+            )
+        if primary and primary == baseline:
+            raise GateConfigError(
+                f"gate.baseline_variant={baseline!r} is the gate.primary_variant: the baseline "
+                "is what the primary is compared against; name another (e.g. baseline)"
+            )
 
     def with_overrides(self, overrides: dict[str, Any]) -> GateConfig:
         """Apply marker-style flat overrides (``p50=0.3``, ``ks_pvalue_min=None``)."""
@@ -135,12 +174,13 @@ class GateConfig:
 
     def to_dict(self) -> dict[str, Any]:
         out = {f.name: getattr(self, f.name) for f in fields(self)}
-        for name in ("metrics", "absolute_metrics", "advisory_variants"):
+        for name in ("metrics", "absolute_metrics", *LIST_KEYS):
             out[name] = list(getattr(self, name))
         return out
 
     def is_advisory(self, variant: str) -> bool:
-        return variant in self.advisory_variants
+        """Judged and shown but never failing the session (calibrated variants always)."""
+        return variant in self.advisory_variants or variant in self.calibrated_variants
 
     def is_absolute(self, metric: str) -> bool:
         return metric in self.absolute_metrics
@@ -179,12 +219,23 @@ def marker_problems(kwargs: dict[str, Any]) -> list[str]:
     return problems
 
 
-def _names(value: Any) -> tuple[str, ...]:
-    if isinstance(value, str) or not all(isinstance(v, str) for v in value):
-        raise GateConfigError(
-            f"gate.advisory_variants={value!r}; use a list of variant names, e.g. [stock]"
-        )
+def _names(key: str, value: Any) -> tuple[str, ...]:
+    if (
+        isinstance(value, str)
+        or not isinstance(value, (list, tuple))
+        or not all(isinstance(v, str) and v for v in value)
+    ):
+        example = LIST_KEYS[key]
+        raise GateConfigError(f"gate.{key}={value!r}; use a list of names, e.g. {example}")
     return tuple(value)
+
+
+def _name(key: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise GateConfigError(
+            f"gate.{key}={value!r}; use one variant name, e.g. {ROLE_KEYS[key]} (or '' for none)"
+        )
+    return value
 
 
 def _is_number(value: Any) -> bool:
@@ -220,7 +271,8 @@ def _percentiles(name: str, data: dict[str, Any]) -> dict[str, float]:
 class Check:
     """One criterion of one metric: the error, its interval, the tolerance and the outcome.
     ``unit`` is "rel" (a fraction of the real value) or "ms"; a one-sided check (an effect
-    size, MAPE) has the tolerance band [0, limit]."""
+    size, MAPE) has the tolerance band [0, limit]. The verdict is decided on ``interval`` widened
+    by ``floor``; ``interval`` itself is the bootstrap's."""
 
     name: str
     verdict: Outcome
@@ -231,6 +283,9 @@ class Check:
     two_sided: bool = True
     note: str = ""
     needed_requests: int | None = None
+    # The real system's own error on this check (two real runs, same distance code), by
+    # which the interval was widened before deciding; None when not measured.
+    floor: float | None = None
 
 
 @dataclass(frozen=True)
@@ -259,18 +314,23 @@ def combine(verdicts: list[Outcome]) -> Outcome:
     return INCONCLUSIVE
 
 
-def judge(distance: MetricDistance, gate: GateConfig, suspect: str = "") -> MetricVerdict:
-    """The metric's checks; a suspect run (``suspect`` says why) makes them all INCONCLUSIVE."""
+def judge(
+    distance: MetricDistance, gate: GateConfig, floors: Mapping[str, float] | None = None
+) -> MetricVerdict:
+    """The metric's checks. ``floors`` holds, per check name, the real system's own error on
+    that check (two real runs compared by the same code): each check's interval is widened by
+    it on both sides before it is decided. Noise flags play no part here: a run's flags are
+    reported once beside it, and the intervals (and the floor) carry the uncertainty."""
     if distance.metric not in gate.metrics:
         note = "not gated (not in gate.metrics)"
         return MetricVerdict(distance.metric, INCONCLUSIVE, note=note, counts=False)
     if not distance.available:
         return MetricVerdict(distance.metric, INCONCLUSIVE, note=distance.note, counts=False)
-    checks = [*_percentile_checks(distance, gate), *_optional_checks(distance, gate)]
-    if suspect:
-        note = f"suspect measurement: {suspect}"
-        checks = [replace(c, verdict=INCONCLUSIVE, note=note, needed_requests=None) for c in checks]
-        return MetricVerdict(distance.metric, INCONCLUSIVE, tuple(checks), note)
+    floors = floors or {}
+    checks = [
+        _with_floor(c, floors.get(c.name), distance.n_requests)
+        for c in [*_percentile_checks(distance, gate), *_optional_checks(distance, gate)]
+    ]
     if distance.n_requests < gate.min_requests:
         note = (
             f"n={distance.n_requests} requests < min_requests {gate.min_requests}: run a "
@@ -281,24 +341,40 @@ def judge(distance: MetricDistance, gate: GateConfig, suspect: str = "") -> Metr
     return MetricVerdict(distance.metric, combine([c.verdict for c in checks]), tuple(checks))
 
 
+def _with_floor(check: Check, floor: float | None, n: int) -> Check:
+    """``check`` decided on its interval widened by ``floor`` (None: no floor measured)."""
+    if floor is None or not math.isfinite(floor) or check.limit is None:
+        return check
+    verdict, needed = decide(check.value, check.interval, check.limit, check.two_sided, n, floor)
+    return replace(check, verdict=verdict, needed_requests=needed, floor=floor)
+
+
 def decide(
-    value: float | None, interval: Interval | None, limit: float, two_sided: bool, n: int
+    value: float | None,
+    interval: Interval | None,
+    limit: float,
+    two_sided: bool,
+    n: int,
+    floor: float = 0.0,
 ) -> tuple[Outcome, int | None]:
-    """The outcome of an error with its interval against the band [−limit, limit] (two-sided)
-    or [0, limit], and the requests that would likely decide an inconclusive one (intervals
-    narrow as 1/√n), None when more data cannot decide it."""
+    """The outcome of an error with its interval, widened by ``floor`` on both sides, against
+    the band [−limit, limit] (two-sided) or [0, limit]; an edge on the limit is inside. Also
+    the requests that would likely decide an inconclusive one (the interval narrows as 1/√n,
+    the floor does not), None when more data cannot decide it."""
     if value is None or interval is None or not all(map(math.isfinite, interval)):
         return INCONCLUSIVE, None
     low_band = -limit if two_sided else -math.inf
-    low, high = interval
+    low, high = interval[0] - floor, interval[1] + floor
     if low_band <= low and high <= limit:
         return PASS, None
     if high < low_band or low > limit:
         return FAIL, None
-    return INCONCLUSIVE, _needed(value, interval, low_band, limit, n)
+    return INCONCLUSIVE, _needed(value, interval, low_band, limit, n, floor)
 
 
-def _needed(value: float, interval: Interval, low_band: float, limit: float, n: int) -> int | None:
+def _needed(
+    value: float, interval: Interval, low_band: float, limit: float, n: int, floor: float
+) -> int | None:
     low, high = interval
     if low_band <= value <= limit:  # inside: the side facing the nearer edge must shrink
         facing_high = limit - value <= value - low_band
@@ -308,6 +384,7 @@ def _needed(value: float, interval: Interval, low_band: float, limit: float, n: 
     else:  # outside: the side facing the band must clear it
         above = value > limit
         width, margin = (value - low, value - limit) if above else (high - value, low_band - value)
+    margin -= floor
     if margin <= 0 or width <= 0:
         return None
     return max(n + 1, math.ceil(n * (width / margin) ** 2))

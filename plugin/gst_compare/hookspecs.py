@@ -35,6 +35,16 @@ def pytest_gst_add_distances(
     """
 
 
+@pytest.hookspec(firstresult=True)
+def pytest_gst_floor_command(pair: Pair, config: pytest.Config) -> str | None:
+    """Return the command that measures the floor of ``pair``'s key: one that runs its real
+    side again into the same store, so two real runs of the key can be compared.
+
+    The first non-None result wins. The default (shipped ``trylast``) reruns the real side's
+    test id with the options that see the same store and config.
+    """
+
+
 @pytest.hookspec
 def pytest_gst_adjust_report(report: ComparisonReport, config: pytest.Config) -> None:
     """Change the comparison report in place before it is written and rendered.

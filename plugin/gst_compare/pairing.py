@@ -55,6 +55,13 @@ class Pair:
         return f"{describe(self.real.meta)} · {variant}"
 
     @property
+    def case_label(self) -> str:
+        """The pair without its simulated variant: what the variants of one real run share."""
+        real = self.real.meta
+        variant = f" · real={real.variant}" if real.variant != "default" else ""
+        return f"{describe(real)}{variant}"
+
+    @property
     def test_ids(self) -> list[str]:
         return [s.test_id for s in (self.real, self.sim) if s.test_id]
 

@@ -3,13 +3,14 @@
 Four figures per pair, one panel per metric, each at least 1200 px wide at 100 dpi with
 labelled axes in ms or s: the CDF overlay (the tolerance of p50 and p90 shaded around the real
 percentiles), a QQ plot (one point per observed quantile, the p50 tolerance as a band around
-y = x), the per-request scatter (simulated against real) and the per-request relative error
-against prompt length (the p50 tolerance as a band around 0).
+y = x), the per-request scatter (simulated against real) and the per-request error against
+prompt length (the p50 tolerance as a band around 0), in the unit the gate judges the metric in:
+relative (%), or sim − real in ms for the absolute metrics (queueing).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +30,15 @@ Tolerances = Mapping[str, Mapping[str, tuple[float, str]]]
 
 
 def plot_pair(
-    real: Artifact, sim: Artifact, folder: Path, label: str, tolerances: Tolerances | None = None
+    real: Artifact,
+    sim: Artifact,
+    folder: Path,
+    label: str,
+    tolerances: Tolerances | None = None,
+    absolute_metrics: Collection[str] = ("queueing",),
 ) -> list[Path]:
-    """Draw the four figures of a pair into ``folder``; returns the written paths."""
+    """Draw the four figures of a pair into ``folder``; returns the written paths. The errors
+    of ``absolute_metrics`` are drawn as sim − real in ms, the others relative to real."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -52,7 +59,9 @@ def plot_pair(
         (
             "error_vs_prompt",
             list(paired),
-            lambda ax, m: _error_vs_prompt(ax, *paired[m], prompts, tolerances.get(m, {})),
+            lambda ax, m: _error_vs_prompt(
+                ax, *paired[m], prompts, tolerances.get(m, {}), m in absolute_metrics
+            ),
         ),
     ]
     return [
@@ -147,15 +156,18 @@ def _error_vs_prompt(
     sim: dict[int, float],
     prompts: dict[int, int],
     tolerance: Mapping,
+    absolute: bool,
 ) -> None:
-    ids = [i for i in sorted(real.keys() & sim.keys()) if real[i]]
-    errors = [100.0 * (sim[i] - real[i]) / real[i] for i in ids]
+    """Each request's error against its prompt length: sim − real in ms (``absolute``) or
+    (sim − real) / real in %, with the p50 tolerance as a band when it is in that unit."""
+    unit = "ms" if absolute else "rel"
+    ids = [i for i in sorted(real.keys() & sim.keys()) if absolute or real[i]]
+    errors = [sim[i] - real[i] if absolute else 100.0 * (sim[i] - real[i]) / real[i] for i in ids]
     band = tolerance.get("p50")
-    if band is not None and band[1] == "rel":
-        ax.axhspan(
-            -100 * band[0], 100 * band[0], color=BAND_COLOUR, alpha=0.12, label="p50 tolerance"
-        )
+    if band is not None and band[1] == unit:
+        half = band[0] if absolute else 100 * band[0]
+        ax.axhspan(-half, half, color=BAND_COLOUR, alpha=0.12, label="p50 tolerance")
     ax.axhline(0.0, color="grey", linewidth=0.8)
     ax.plot([prompts[i] for i in ids], errors, "o", markersize=4, color=SIM_COLOUR, alpha=0.8)
     ax.set_xlabel("prompt length (tokens)", fontsize=FONT)
-    ax.set_ylabel("(sim − real) / real (%)", fontsize=FONT)
+    ax.set_ylabel("sim − real (ms)" if absolute else "(sim − real) / real (%)", fontsize=FONT)

@@ -19,12 +19,14 @@ from gst_compare.comparison import (
     Extensions,
     Settings,
     compare_session,
+    default_floor_command,
     default_thresholds,
 )
 from gst_compare.config import ConfigComposer, ConfigError
 from gst_compare.gate import FAIL, INCONCLUSIVE, PASS, GateConfigError, marker_problems
 from gst_compare.pairing import Pair
-from gst_compare.report import COLOURS, ComparisonReport, PairResult, terminal_lines
+from gst_compare.report import COLOURS, ComparisonReport, PairResult
+from gst_compare.report_terminal import drift_line, failure_message, terminal_lines
 from gst_compare.session import SuiteSession
 from gst_compare.store import new_run_id, plain_test_id
 
@@ -262,6 +264,11 @@ def pytest_gst_add_distances(
 
 
 @pytest.hookimpl(trylast=True)
+def pytest_gst_floor_command(pair: Pair, config: pytest.Config) -> str:
+    return default_floor_command(pair, _repeated_options(config))
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_gst_adjust_report(report: ComparisonReport, config: pytest.Config) -> None:
     report.provenance["pytest_args"] = list(config.invocation_params.args)
 
@@ -323,6 +330,7 @@ def _settings(config: pytest.Config, suite: SuiteSession) -> Settings:
         accept_baseline=config.getoption("gst_accept_baseline"),
         plots=config.getini("gst_report_plots"),
         command_args=_repeated_options(config),
+        floors=suite.floors,
         provenance={
             "resolved_config": suite.base_config(),
             "versions": provenance.versions(),
@@ -367,6 +375,7 @@ def _extensions(config: pytest.Config) -> Extensions:
             pair=pair, metric=metric, real=real, sim=sim
         ),
         adjust=lambda report: hook.pytest_gst_adjust_report(report=report, config=config),
+        floor_command=lambda pair: hook.pytest_gst_floor_command(pair=pair, config=config),
     )
 
 
@@ -447,13 +456,12 @@ class FidelityCheck:
         self.request.node.user_properties.append(
             (JUDGED_PROPERTY, (str(pair.real.path), str(pair.sim.path)))
         )
-        gate = pair_gate(pair, self.suite.gate, _extensions(config))
-        return judge_pair(pair, gate, _extensions(config))
+        extensions = _extensions(config)
+        gate = pair_gate(pair, self.suite.gate, extensions)
+        return judge_pair(pair, gate, extensions, floors=self.suite.floors)
 
 
 def _fidelity_outcome(result: PairResult, strict: bool) -> None:
-    from gst_compare.report import failure_message
-
     if result.verdict == PASS:
         return
     message = failure_message(result)
@@ -474,7 +482,6 @@ def gst_drift(request: pytest.FixtureRequest, gst_session: SuiteSession):
     def check(pair_key: tuple[str, ...], variant: str) -> None:
         from gst_compare.baseline import DriftStatus
         from gst_compare.comparison import stored_drift
-        from gst_compare.report import drift_line
 
         config = request.config
         if config.getoption("gst_accept_baseline"):

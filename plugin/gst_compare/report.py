@@ -1,28 +1,37 @@
-"""The comparison report: a dataclass first, then formatters (terminal lines, Markdown, JSON).
+"""The comparison report as data, and the pure helpers its formatters share.
 
-Nothing here computes a distance or decides a gate; it shows what was decided, worst first:
-a headline sentence, the figures, the verdict table, where the error comes from, then details.
+Nothing here computes a distance, decides a gate or writes a file; the formatters live apart
+(:mod:`gst_compare.report_terminal`, :mod:`gst_compare.report_markdown`,
+:mod:`gst_compare.report_json`). What every formatter shows first is here: the headline, one
+sentence with the verdict, the primary variant's worst error, the baseline's error on the same
+check and the floor of that check.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gst_compare.artifacts import write_atomic
 from gst_compare.baseline import DriftResult
 from gst_compare.distance import Interval, MetricDistance
-from gst_compare.gate import FAIL, INCONCLUSIVE, PASS, Check, MetricVerdict, Outcome
+from gst_compare.floor import Floor
+from gst_compare.gate import (
+    FAIL,
+    INCONCLUSIVE,
+    PASS,
+    PERCENTILE_KEYS,
+    Check,
+    GateConfig,
+    MetricVerdict,
+    Outcome,
+)
 
-REPORT_FORMAT = "gpu-simulate-test/comparison"
-REPORT_SCHEMA_VERSION = 3  # 3: percentiles are Harrell–Davis estimates
-PERCENTILE_ESTIMATOR = "harrell-davis"  # gst_compare.metrics.percentile
 COLOURS = {PASS: "green", FAIL: "red", INCONCLUSIVE: "yellow"}
 METRIC_NAMES = {"ttft": "TTFT", "tpot": "TPOT", "e2e": "E2E", "queueing": "queueing", "itl": "ITL"}
+HEADLINE_MAX_CHARS = 200
+CALIBRATED_LABEL = "calibrated: given this run's speed"
 
 
 @dataclass(frozen=True)
@@ -66,6 +75,9 @@ class MedianView:
 
 @dataclass
 class PairResult:
+    """One judged pair. ``case`` is the pair without its simulated variant (workload, model,
+    hardware, backend): the variants of one case share a real run and a floor."""
+
     label: str
     key: dict[str, str]
     real: SideInfo
@@ -79,10 +91,19 @@ class PairResult:
     workload: str = ""
     e2e_parts: list[Component] = field(default_factory=list)
     medians: list[MedianView] = field(default_factory=list)
+    floor: Floor = field(default_factory=Floor)
+    case: str = ""
 
     @property
     def variant(self) -> str:
         return self.sim.variant
+
+    @property
+    def case_label(self) -> str:
+        return self.case or self.label
+
+    def row(self, metric: str) -> MetricVerdict | None:
+        return next((v for v in self.verdicts if v.metric == metric), None)
 
 
 @dataclass(frozen=True)
@@ -102,6 +123,26 @@ class Section:
     lines: list[str]
 
 
+@dataclass(frozen=True)
+class Roles:
+    """What each simulated variant is for (``configs/gate``): the primary leads the headline
+    and the table, the baseline is set beside it, calibrated ones are a labelled column."""
+
+    primary: str = ""
+    baseline: str = ""
+    calibrated: tuple[str, ...] = ()
+    advisory: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, gate: GateConfig) -> Roles:
+        return cls(
+            gate.primary_variant,
+            gate.baseline_variant,
+            gate.calibrated_variants,
+            gate.advisory_variants,
+        )
+
+
 @dataclass
 class ComparisonReport:
     run_id: str
@@ -117,6 +158,7 @@ class ComparisonReport:
     report_dir: str = ""
     rerun_command: str = ""
     accept_command: str = ""
+    roles: Roles = field(default_factory=Roles)
 
     @property
     def failed(self) -> bool:
@@ -158,10 +200,31 @@ def value_text(value: float | None, unit: str) -> str:
     return duration(value, signed=True) if unit == "ms" else pct(value)
 
 
+def magnitude_text(value: float | None, unit: str) -> str:
+    """An unsigned size (a floor, a limit) in the check's unit."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    return duration(value) if unit == "ms" else f"{value * 100:.1f} %"
+
+
 def interval_text(interval: Interval | None, unit: str) -> str:
     if interval is None:
         return "[no interval]"
     return f"[{value_text(interval[0], unit)}, {value_text(interval[1], unit)}]"
+
+
+def compact_interval(interval: Interval | None, unit: str, value: float | None = None) -> str:
+    """``[-6.0, -2.2]``: the bounds without their unit, in the unit ``value`` is shown in
+    (percent; ms or s as :func:`duration` picks for ``value``)."""
+    if interval is None or not all(map(math.isfinite, interval)):
+        return "[no interval]"
+    if unit != "ms":
+        return "[" + ", ".join(f"{v * 100:+.1f}" for v in interval) + "]"
+    size = abs(value) if value is not None and math.isfinite(value) else 10.0
+    if size >= 1000:
+        return "[" + ", ".join(f"{v / 1000:+.2f}" for v in interval) + "]"
+    digits = 0 if size >= 10 else 2
+    return "[" + ", ".join(f"{v:+.{digits}f}" for v in interval) + "]"
 
 
 def limit_text(check: Check) -> str:
@@ -170,16 +233,27 @@ def limit_text(check: Check) -> str:
 
 
 def check_text(check: Check) -> str:
-    """``p50 +12.1 % [+9.0 %, +15.2 %] (±25 %)``, then what would decide an inconclusive one."""
+    """``p50 +12.1 % [+9.0 %, +15.2 %] floor 2.0 % (±25 %)``, then what would decide an
+    inconclusive one."""
+    floor = f" floor {magnitude_text(check.floor, check.unit)}" if check.floor is not None else ""
     text = (
         f"{check.name} {value_text(check.value, check.unit)} "
-        f"{interval_text(check.interval, check.unit)} ({limit_text(check)})"
+        f"{interval_text(check.interval, check.unit)}{floor} ({limit_text(check)})"
     )
     if check.verdict != INCONCLUSIVE or check.note:
         return text
+    return f"{text}, undecided: {undecided_text(check)}"
+
+
+def undecided_text(check: Check) -> str:
+    """Why an inconclusive check is undecided, in a few words."""
+    if check.note:
+        return check.note.split(":")[0]
     if check.needed_requests:
-        return f"{text}, undecided: ~{check.needed_requests} requests would decide it"
-    return f"{text}, undecided: the error sits on the tolerance"
+        return f"~{check.needed_requests} requests would decide it"
+    if check.floor:
+        return "the floor reaches the tolerance"
+    return "the error sits on the tolerance"
 
 
 def verdict_word(verdict: MetricVerdict) -> str:
@@ -193,82 +267,129 @@ def verdict_text(verdict: MetricVerdict) -> str:
     return "; ".join(check_text(c) for c in shown)
 
 
-def direction(value: float | None) -> str:
-    if value is None or not math.isfinite(value) or value == 0:
-        return ""
-    return "too slow" if value > 0 else "too fast"
+def metric_name(metric: str) -> str:
+    return METRIC_NAMES.get(metric, metric)
 
 
-# --- the headline -----------------------------------------------------------------------------
+# --- variants and cases ------------------------------------------------------------------------
+
+
+def ordered_pairs(report: ComparisonReport) -> list[PairResult]:
+    return sorted(report.pairs, key=lambda p: (p.advisory, p.label))
+
+
+def lead_variant(report: ComparisonReport) -> str:
+    """The primary variant when this session judged it, else the first enforced one."""
+    variants = [p.variant for p in ordered_pairs(report)]
+    if report.roles.primary in variants:
+        return report.roles.primary
+    return variants[0] if variants else ""
+
+
+def variant_order(report: ComparisonReport) -> list[str]:
+    """The variants this session judged, as the table's columns: the lead, the baseline, the
+    other advisory ones, any others, then the calibrated ones (a missing one has no column)."""
+    present = {p.variant for p in report.pairs}
+    roles = report.roles
+    wanted = [lead_variant(report), roles.baseline, *roles.advisory, *sorted(present)]
+    ordered = [v for v in dict.fromkeys(wanted) if v in present and v not in roles.calibrated]
+    return ordered + [v for v in roles.calibrated if v in present]
+
+
+def variant_title(report: ComparisonReport, variant: str) -> str:
+    return CALIBRATED_LABEL if variant in report.roles.calibrated else variant
+
+
+def cases(report: ComparisonReport) -> dict[str, dict[str, PairResult]]:
+    """Pairs by case (sorted), then by variant."""
+    found: dict[str, dict[str, PairResult]] = {}
+    for pair in sorted(report.pairs, key=lambda p: p.label):
+        found.setdefault(pair.case_label, {})[pair.variant] = pair
+    return found
+
+
+def same_check(pair: PairResult | None, metric: str, name: str) -> Check | None:
+    row = pair.row(metric) if pair else None
+    return next((c for c in row.checks if c.name == name), None) if row else None
+
+
+# --- the headline ------------------------------------------------------------------------------
 
 
 def worst(report: ComparisonReport) -> tuple[PairResult, MetricVerdict, Check] | None:
-    """The check furthest outside (or least inside) its tolerance, enforced pairs first."""
+    """The lead variant's percentile check furthest outside (or least inside) its tolerance,
+    one whose outcome is the session's first; any pair's when the lead has none."""
+    lead = lead_variant(report)
     candidates = [
-        (pair, verdict, check)
+        (pair, row, check)
         for pair in report.pairs
-        for verdict in pair.verdicts
-        for check in verdict.checks
-        if check.value is not None and check.limit and math.isfinite(check.value)
+        for row in pair.verdicts
+        if row.counts
+        for check in row.checks
+        if check.name in PERCENTILE_KEYS
+        and check.value is not None
+        and check.limit
+        and math.isfinite(check.value)
     ]
     if not candidates:
         return None
     return max(
         candidates,
         key=lambda c: (
+            c[0].variant == lead,
             not c[0].advisory,
             c[2].verdict == report.verdict,
-            c[2].two_sided,  # a signed error says which way the simulator is wrong
             abs(c[2].value) / c[2].limit,
         ),
     )
 
 
 def headline_sentence(report: ComparisonReport) -> str:
-    """The verdict and one sentence: the worst error, its sign and its variant when a pair
-    failed or all passed; why not when undecided; what failed when no pair did."""
+    """One sentence of at most :data:`HEADLINE_MAX_CHARS`: the verdict, the lead variant's
+    worst error with its interval and pair, the baseline's error on the same check and pair,
+    and the floor of that check (or what failed outside the pairs)."""
     verdict = str(report.verdict).upper()
-    other = _failure_outside_pairs(report)
-    if other:
-        return f"{verdict}: {other}"
-    if report.verdict == INCONCLUSIVE:
-        return f"{verdict}: {_undecided(report) or summary_line(report)}"
-    found = worst(report)
-    if found is None or found[0].advisory:
-        return f"{verdict}: {summary_line(report)}"
-    pair, verdict_row, check = found
-    error = f"{value_text(check.value, check.unit)} {interval_text(check.interval, check.unit)}"
-    signed = check.two_sided and direction(check.value)
-    slow = f" ({direction(check.value)})" if signed else ""
-    what = f"{METRIC_NAMES.get(verdict_row.metric, verdict_row.metric)} {check.name} {error}{slow}"
-    where = _where(pair)
-    if report.verdict == PASS:
-        return (
-            f"{verdict}: sim={pair.variant} is within tolerance on every judged metric; "
-            f"largest error {what} {where} ({limit_text(check)})"
-        )
-    return f"{verdict}: sim={pair.variant}: {what} {where}, outside {limit_text(check)}"
+    other = failure_outside_pairs(report)
+    found = None if other else worst(report)
+    if found is None:
+        return fit(f"{verdict} — {other or summary_line(report)}.")
+    pair, row, check = found
+    interval = compact_interval(check.interval, check.unit, check.value)
+    error = f"{value_text(check.value, check.unit)} {interval}"
+    parts = [
+        f"{verdict} — sim={pair.variant} worst error: {metric_name(row.metric)} {check.name} "
+        f"{error} ({_where(pair)})"
+    ]
+    if check.verdict == INCONCLUSIVE:
+        parts.append(f"undecided: {undecided_text(check)}")
+    baseline = report.roles.baseline
+    if baseline and baseline != pair.variant:
+        base = same_check(cases(report)[pair.case_label].get(baseline), row.metric, check.name)
+        if base is not None:
+            parts.append(f"sim={baseline} {value_text(base.value, base.unit)}")
+    parts.append(floor_words(check, pair.floor))
+    return fit("; ".join(parts) + ".")
+
+
+def floor_words(check: Check, floor: Floor) -> str:
+    if check.floor is not None:
+        return f"floor {magnitude_text(check.floor, check.unit)}"
+    return "floor n/a" if floor.measured else "floor not measured"
+
+
+def fit(text: str) -> str:
+    """``text`` cut to the headline's length (an ellipsis says it was cut)."""
+    if len(text) <= HEADLINE_MAX_CHARS:
+        return text
+    return text[: HEADLINE_MAX_CHARS - 1].rstrip() + "…"
 
 
 def _where(pair: PairResult) -> str:
-    return f"on {pair.key.get('backend', '?')}, {pair.workload or 'workload ?'}"
+    return f"{pair.workload or '?'}, {pair.key.get('backend', '?')}"
 
 
-def _undecided(report: ComparisonReport) -> str:
-    for pair in _ordered_pairs(report):
-        if pair.advisory or pair.verdict != INCONCLUSIVE:
-            continue
-        for row in pair.verdicts:
-            if row.counts and row.verdict == INCONCLUSIVE:
-                reason = row.note or next(
-                    (check_text(c) for c in row.checks if c.verdict == INCONCLUSIVE), ""
-                )
-                metric = METRIC_NAMES.get(row.metric, row.metric)
-                return f"sim={pair.variant} {_where(pair)} is undecided: {metric} {reason}"
-    return ""
-
-
-def _failure_outside_pairs(report: ComparisonReport) -> str:
+def failure_outside_pairs(report: ComparisonReport) -> str:
+    """What failed the session when no enforced pair did (drift, refusals, errors), or ""."""
     if report.verdict != FAIL or any(p.verdict == FAIL and not p.advisory for p in report.pairs):
         return ""
     drifted = [d for d in report.drift if d.failed]
@@ -293,6 +414,10 @@ def summary_line(report: ComparisonReport) -> str:
     if advisory:
         tally = ", ".join(f"{advisory.count(o)} {o}" for o in Outcome if advisory.count(o))
         parts.append(f"{len(advisory)} advisory ({tally})")
+    found = cases(report)
+    if found:
+        measured = sum(any(p.floor.measured for p in c.values()) for c in found.values())
+        parts.append(f"floor measured for {measured} of {len(found)} case(s)")
     if report.refused:
         parts.append(f"{len(report.refused)} refused")
     if report.unpaired:
@@ -307,62 +432,36 @@ def summary_line(report: ComparisonReport) -> str:
     return "; ".join(parts)
 
 
-# --- terminal ----------------------------------------------------------------------------------
+# --- runs, floors and next steps -----------------------------------------------------------
 
 
-def terminal_lines(report: ComparisonReport) -> list[tuple[str, str | None]]:
-    """(text, colour) lines for the terminal writer: headline, then one row per pair and
-    metric, drift, errors, and the next steps."""
-    colour = COLOURS.get(report.verdict)
-    lines: list[tuple[str, str | None]] = [
-        (headline_sentence(report), colour),
-        (summary_line(report), None),
+@dataclass(frozen=True)
+class RunNoise:
+    """One run of one kind, once, with the noise its artifacts were flagged with."""
+
+    run_id: str
+    kind: str
+    artifacts: int
+    flags: tuple[str, ...]
+
+
+def runs(report: ComparisonReport) -> list[RunNoise]:
+    """Every run the pairs came from, once per run id and kind; each flag names its artifact."""
+    sides: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {}
+    for pair in ordered_pairs(report):
+        for side, where in ((pair.real, pair.case_label), (pair.sim, pair.label)):
+            found = sides.setdefault((side.run_id, side.kind), {})
+            found[side.path or where] = tuple(f"{where}: {flag}" for flag in side.noise_flags)
+    return [
+        RunNoise(run_id, kind, len(found), tuple(f for flags in found.values() for f in flags))
+        for (run_id, kind), found in sides.items()
     ]
-    for pair in report.pairs:
-        advisory = " (advisory: shown, never fails the session)" if pair.advisory else ""
-        lines.append((f"{pair.label}  [gate {pair.gate.get('name', '?')}]{advisory}", None))
-        for verdict in pair.verdicts:
-            row = f"  {verdict.metric:<9} {verdict_word(verdict):<12} {verdict_text(verdict)}"
-            lines.append((row, COLOURS[verdict.verdict] if verdict.counts else None))
-    lines += [(f"REFUSED {f.label}: {f.message}", "red") for f in report.refused]
-    lines += [(f"unpaired {f.label}: {f.message}", "yellow") for f in report.unpaired]
-    lines += [(drift_line(d), drift_colour(d)) for d in report.drift]
-    lines += [(f"error: {e}", "red") for e in report.errors]
-    lines += [(f"note: {n}", None) for n in report.notes]
-    lines += [(line, None) for line in next_steps(report)]
-    return lines
 
 
-def drift_line(drift: DriftResult) -> str:
-    text = f"drift {drift.label}: {str(drift.status).upper()} (baseline {drift.baseline})"
-    if drift.shifts:
-        text += ": " + "; ".join(drift.shifts)
-    if drift.failed:
-        text += f"; {drift.n_differences} request difference(s): " + "; ".join(drift.differences)
-    elif drift.differences:
-        text += ": " + "; ".join(drift.differences)
-    return text
-
-
-def failure_message(result: PairResult) -> str:
-    """What a fidelity item says when it fails or is undecided: the pair, then each failed (or
-    undecided) check on one line."""
-    wanted = FAIL if result.verdict == FAIL else INCONCLUSIVE
-    lines = [f"{result.label}: {str(result.verdict).upper()}"]
-    for verdict in result.verdicts:
-        if verdict.verdict != wanted or not verdict.counts:
-            continue
-        name = METRIC_NAMES.get(verdict.metric, verdict.metric)
-        shown = [c for c in verdict.checks if c.verdict == wanted and not c.note]
-        texts = [check_text(c) for c in shown] or [verdict.note]
-        lines += [f"  {name} {text}" for text in texts]
-    return "\n".join(lines)
-
-
-def drift_colour(drift: DriftResult) -> str:
-    if drift.failed:
-        return "red"
-    return "green" if drift.status.is_judged else "yellow"
+def floor_commands(report: ComparisonReport) -> list[str]:
+    """The commands that would measure the floors this session lacked, once each."""
+    found = (p.floor.command for p in ordered_pairs(report) if not p.floor.measured)
+    return [c for c in dict.fromkeys(found) if c]
 
 
 def next_steps(report: ComparisonReport) -> list[str]:
@@ -383,338 +482,3 @@ def shown_path(path: Path | str) -> str:
         return str(path.resolve().relative_to(Path.cwd()))
     except ValueError:
         return str(path)
-
-
-# --- Markdown ----------------------------------------------------------------------------------
-
-
-def to_markdown(report: ComparisonReport) -> str:
-    lines = [f"# {headline_sentence(report)}", "", f"{summary_line(report)}.", ""]
-    lines += _figures(report) + _verdict_table(report) + _decomposition(report)
-    lines += _medians(report)
-    for section in report.sections:
-        lines += ["", f"## {section.title}", "", *section.lines]
-    lines += _findings(report) + _drift_section(report) + _noise_section(report)
-    for pair in report.pairs:
-        lines += _pair_section(pair)
-    lines += ["", "## How to go on", ""] + [f"- {step}" for step in next_steps(report)]
-    lines += [
-        "",
-        "## Provenance",
-        "",
-        "```json",
-        json.dumps(_clean(report.provenance), indent=1, sort_keys=True),
-        "```",
-        "",
-    ]
-    return "\n".join(lines)
-
-
-def _table(header: tuple[str, ...], rows: list[list[str]]) -> list[str]:
-    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    out += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
-    return out
-
-
-def _ordered_pairs(report: ComparisonReport) -> list[PairResult]:
-    return sorted(report.pairs, key=lambda p: (p.advisory, p.label))
-
-
-def _figures(report: ComparisonReport) -> list[str]:
-    enforced = [p for p in _ordered_pairs(report) if not p.advisory] or _ordered_pairs(report)
-    shown = [(p, name) for p in enforced for name in p.plots if ".cdf." in name]
-    if not shown:
-        return []
-    lines = ["## Figures", ""]
-    for pair, name in shown:
-        lines += [
-            f"**{pair.label}**{' (advisory)' if pair.advisory else ''}",
-            "",
-            f"![{pair.label}]({name})",
-            "",
-        ]
-    return lines
-
-
-def _check_cell(verdict: MetricVerdict, name: str) -> str:
-    check = next((c for c in verdict.checks if c.name == name), None)
-    if check is None:
-        return "–"
-    return f"{value_text(check.value, check.unit)} {interval_text(check.interval, check.unit)}"
-
-
-def _verdict_table(report: ComparisonReport) -> list[str]:
-    rows = [
-        [
-            p.label + (" (advisory)" if p.advisory else ""),
-            METRIC_NAMES.get(v.metric, v.metric),
-            verdict_word(v),
-            _check_cell(v, "p50"),
-            _check_cell(v, "p90"),
-            _check_cell(v, "wasserstein"),
-            v.note or ("; ".join(check_text(c) for c in v.checks if c.verdict != PASS) or "–"),
-        ]
-        for p in _ordered_pairs(report)
-        for v in p.verdicts
-    ]
-    if not rows:
-        return ["", "No pair was judged in this session."]
-    header = (
-        "pair",
-        "metric",
-        "verdict",
-        "p50 error [CI]",
-        "p90 error [CI]",
-        "W1 [CI] (rel. to real p50; ms for queueing)",
-        "why",
-    )
-    return ["## Verdict", "", *_table(header, rows)]
-
-
-def _part_text(part: Component, real_e2e_ms: float) -> str:
-    share = pct(part.error_ms / real_e2e_ms) if real_e2e_ms else "–"
-    return f"{duration(part.error_ms, signed=True)} ({share})"
-
-
-def _decomposition(report: ComparisonReport) -> list[str]:
-    rows = []
-    for pair in _ordered_pairs(report):
-        parts = {c.name: c for c in pair.e2e_parts}
-        if "e2e" not in parts:
-            continue
-        real_e2e = parts["e2e"].real_ms
-        names = ("e2e", "queueing", "prefill", "decode")
-        rows.append([pair.label, *[_part_text(parts[n], real_e2e) for n in names if n in parts]])
-    if not rows:
-        return []
-    return [
-        "",
-        "## Where the error comes from",
-        "",
-        "Mean E2E error split into its additive parts (sim − real, and as a share of the real "
-        "mean E2E): waiting to be scheduled, the prefill up to the first token, and decoding "
-        "the rest.",
-        "",
-        *_table(("pair", "E2E", "queueing", "prefill", "decode"), rows),
-    ]
-
-
-# A p50 error this many points away from the per-request error gets a note in the medians table.
-MEDIAN_GAP_NOTE = 0.02
-
-
-def _medians(report: ComparisonReport) -> list[str]:
-    rows = []
-    for pair in _ordered_pairs(report):
-        distances = {d.metric: d for d in pair.distances}
-        for view in pair.medians:
-            found = distances.get(view.metric)
-            p50 = found.percentile(50) if found else None
-            paired = found.paired if found else None
-            if p50 is None or paired is None:
-                continue
-            apart = p50.rel_error - paired.bias
-            note = f"{abs(apart) * 100:.1f} points apart" if abs(apart) > MEDIAN_GAP_NOTE else ""
-            rows.append(
-                [
-                    pair.label,
-                    METRIC_NAMES.get(view.metric, view.metric),
-                    pct(p50.rel_error),
-                    pct(paired.bias),
-                    ", ".join(duration(v) for v in view.real_ms),
-                    ", ".join(duration(v) for v in view.sim_ms),
-                    note,
-                ]
-            )
-    if not rows:
-        return []
-    header = (
-        "pair",
-        "metric",
-        "p50 error",
-        "per request (median)",
-        "real around the median",
-        "sim around the median",
-        "note",
-    )
-    return [
-        "",
-        "## Medians and per-request errors",
-        "",
-        "The p50 error compares the two medians (Harrell–Davis: the ranks around the middle "
-        "weighed together); the per-request error is the median over the requests both sides "
-        "ran of (sim − real) / real, the same request paired. Where they lie "
-        f"more than {MEDIAN_GAP_NOTE * 100:.0f} points apart, the two sides' values are shaped "
-        "differently around the middle (a queue that some requests waited in on one side, "
-        "prompt lengths whose costs step more on one side): the per-request error is the "
-        "simulator's error for the median request, the p50 error adds how the distribution's "
-        "middle moved. The four sorted values around each median are shown.",
-        "",
-        *_table(header, rows),
-    ]
-
-
-def _findings(report: ComparisonReport) -> list[str]:
-    lines: list[str] = []
-    for title, findings in (
-        ("Refused pairs", report.refused),
-        ("Unpaired artifacts", report.unpaired),
-    ):
-        if findings:
-            lines += ["", f"## {title}", ""]
-            lines += [
-                f"- **{f.label}**: {f.message} (tests: {', '.join(f.test_ids) or '–'})"
-                for f in findings
-            ]
-    if report.errors or report.notes:
-        lines += ["", "## Errors and notes", ""] + [f"- error: {e}" for e in report.errors]
-        lines += [f"- note: {n}" for n in report.notes]
-    return lines
-
-
-def _drift_section(report: ComparisonReport) -> list[str]:
-    if not report.drift:
-        return []
-    rows = [
-        [d.label, str(d.status).upper(), f"`{d.baseline}`", "; ".join(d.differences) or "–"]
-        for d in report.drift
-    ]
-    return [
-        "",
-        "## Drift against baselines",
-        "",
-        *_table(("artifact", "status", "baseline", "differences"), rows),
-    ]
-
-
-def _noise_section(report: ComparisonReport) -> list[str]:
-    sides = {}
-    for pair in report.pairs:
-        for side in (pair.real, pair.sim):
-            sides[(side.kind, side.test_id, side.run_id)] = side
-    rows = [
-        [s.kind, f"`{s.test_id or '–'}`", s.run_id, "; ".join(s.noise_flags) or "none seen"]
-        for s in sides.values()
-    ]
-    if not rows:
-        return []
-    return [
-        "",
-        "## Noise seen during the runs",
-        "",
-        *_table(("side", "test", "run", "flags"), rows),
-    ]
-
-
-DETAIL_COLUMNS = (
-    "metric",
-    "verdict",
-    "n requests",
-    "p50 real",
-    "p50 sim",
-    "p90 real",
-    "p90 sim",
-    "mean error [CI]",
-    "paired MAPE [CI]",
-    "KS D (p)",
-    "AD (p)",
-    "checks",
-)
-
-
-def _pair_section(pair: PairResult) -> list[str]:
-    verdicts = {v.metric: v for v in pair.verdicts}
-    rows = [_metric_row(d, verdicts[d.metric]) for d in pair.distances]
-    advisory = " (advisory: never fails the session)" if pair.advisory else ""
-    lines = ["", f"## {pair.label}: {str(pair.verdict).upper()}{advisory}", ""]
-    for side in (pair.real, pair.sim):
-        lines.append(
-            f"- {side.kind}: `{side.test_id or '–'}` from the {side.source} (run `{side.run_id}`, "
-            f"{side.n_requests} requests, device {side.device_name}, variant {side.variant})"
-        )
-    lines += [
-        f"- gate `{pair.gate.get('name')}`: `{json.dumps(_clean(pair.gate), sort_keys=True)}`",
-        "- KS and Anderson–Darling p-values are information, not gates: with many requests "
-        "they flag differences too small to matter, with few they flag nothing.",
-        "",
-    ]
-    lines += _table(DETAIL_COLUMNS, rows)
-    lines += ["", *[f"![{Path(p).stem}]({Path(p).name})" for p in pair.plots]]
-    return lines
-
-
-def _metric_row(d: MetricDistance, verdict: MetricVerdict) -> list[str]:
-    head = [METRIC_NAMES.get(d.metric, d.metric), verdict_word(verdict)]
-    if not d.available:
-        return [*head, "0", *["–"] * (len(DETAIL_COLUMNS) - 4), d.note]
-    p50, p90 = d.percentile(50), d.percentile(90)
-    ad = d.anderson
-    ad_text = "–" if ad is None or ad.statistic is None else f"{ad.statistic:.2f} ({ad.pvalue:.3f})"
-    paired = d.paired
-    return [
-        *head,
-        str(d.n_requests),
-        duration(p50.real if p50 else None),
-        duration(p50.sim if p50 else None),
-        duration(p90.real if p90 else None),
-        duration(p90.sim if p90 else None),
-        f"{pct(d.mean_rel_error)} {interval_text(d.mean_rel_interval, 'rel')}",
-        f"{paired.mape * 100:.1f} % {interval_text(paired.mape_interval, 'rel')}"
-        if paired
-        else "–",
-        f"{d.ks_statistic:.2f} ({d.ks_pvalue:.3f})",
-        ad_text,
-        verdict_text(verdict),
-    ]
-
-
-# --- JSON and files ----------------------------------------------------------------------------
-
-
-def _clean(value: Any) -> Any:
-    """JSON-safe: infinities and NaN become strings, tuples lists."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    return value
-
-
-def to_dict(report: ComparisonReport) -> dict[str, Any]:
-    data = asdict(report)
-    data["counts"] = report.counts()
-    data["report_dir"] = shown_path(report.report_dir) if report.report_dir else ""
-    return {
-        "format": REPORT_FORMAT,
-        "schema_version": REPORT_SCHEMA_VERSION,
-        "percentile_estimator": PERCENTILE_ESTIMATOR,
-        **_clean(data),
-    }
-
-
-def to_json(report: ComparisonReport) -> str:
-    return json.dumps(to_dict(report), indent=1, sort_keys=True, allow_nan=False) + "\n"
-
-
-def write(report: ComparisonReport, folder: Path) -> Path:
-    """Write report.md and comparison.json into ``folder`` and point ``latest`` at it."""
-    write_atomic(folder / "comparison.json", to_json(report))
-    path = folder / "report.md"
-    write_atomic(path, to_markdown(report))
-    point_latest(folder)
-    return path
-
-
-def point_latest(folder: Path) -> None:
-    """``latest`` beside the run folders is a relative symlink to it, else a LATEST file."""
-    link = folder.parent / "latest"
-    staging = folder.parent / f".latest.{os.getpid()}"
-    try:
-        staging.unlink(missing_ok=True)
-        staging.symlink_to(folder.name, target_is_directory=True)
-        os.replace(staging, link)
-    except OSError:
-        staging.unlink(missing_ok=True)
-        write_atomic(folder.parent / "LATEST", folder.name + "\n")

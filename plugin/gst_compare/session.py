@@ -11,6 +11,7 @@ from gst_compare import provenance
 from gst_compare.artifacts import Artifact, write_atomic
 from gst_compare.comparison import Recorder
 from gst_compare.config import ConfigComposer, to_yaml
+from gst_compare.floor import Floors
 from gst_compare.gate import GateConfig
 from gst_compare.store import ArtifactStore
 
@@ -42,6 +43,12 @@ class SuiteSession:
     def gate(self) -> GateConfig:
         """The session's gate, parsed once (``GateConfigError`` when invalid)."""
         return GateConfig.from_dict(self.base_config().get("gate") or {})
+
+    @cached_property
+    def floors(self) -> Floors:
+        """What measures the floors of pair keys (this session's store, then the gate's
+        ``floor_stores`` relative to ``rootdir``); kept, so each file is read once."""
+        return Floors(self.store, self.rootdir)
 
     def base_config(self) -> dict[str, Any]:
         return self.composer.compose()

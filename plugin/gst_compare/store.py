@@ -25,6 +25,7 @@ import os
 import re
 import secrets
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -175,21 +176,20 @@ class ArtifactStore:
     def rebuild(self, kind: str) -> dict[str, IndexEntry]:
         """The latest complete artifact of ``kind`` per key, by key digest, read from ``runs/``."""
         latest: dict[str, IndexEntry] = {}
-        for path in sorted(self.root.glob(f"runs/*/artifacts/{kind}/*.json")):
-            try:
-                meta = load_artifact(path).meta
-            except ArtifactError:
-                continue
-            entry = IndexEntry(meta.index_key, path, meta.run_id, meta.test_id, meta.started_at)
-            digest = key_digest(meta.index_key)
-            older = latest.get(digest)
-            newer = older is None or (entry.started_at, entry.run_id) > (
-                older.started_at,
-                older.run_id,
-            )
-            if newer and self.is_complete(meta.run_id):
-                latest[digest] = entry
+        for entry in self.history(kind):
+            latest.setdefault(key_digest(entry.key), entry)
         return latest
+
+    def history(
+        self, kind: str, read: Callable[[Path], IndexEntry | None] | None = None
+    ) -> list[IndexEntry]:
+        """Every readable artifact of ``kind`` in complete runs, newest first (by start time,
+        then run id). ``read`` reads one file's entry (default :func:`read_artifact_entry`;
+        a caller that asks again may pass one that remembers)."""
+        read = read or read_artifact_entry
+        found = [read(path) for path in sorted(self.root.glob(f"runs/*/artifacts/{kind}/*.json"))]
+        usable = [e for e in found if e is not None and self.is_complete(e.run_id)]
+        return sorted(usable, key=lambda e: (e.started_at, e.run_id), reverse=True)
 
     def latest(
         self, kind: str, pair_key: tuple[str, ...], variant: str | None = None
@@ -203,6 +203,15 @@ class ArtifactStore:
                 continue
             chosen.append(load_artifact(entry.path))
         return chosen
+
+
+def read_artifact_entry(path: Path) -> IndexEntry | None:
+    """The index entry of the artifact at ``path``, or None when it cannot be read."""
+    try:
+        meta = load_artifact(path).meta
+    except ArtifactError:
+        return None
+    return IndexEntry(meta.index_key, path, meta.run_id, meta.test_id, meta.started_at)
 
 
 def _entry_json(entry: IndexEntry, root: Path) -> str:

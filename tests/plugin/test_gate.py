@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gst_compare import baseline, comparison, gate, report
+from gst_compare import baseline, comparison, gate, report, report_folder, report_json
 from gst_compare.config import ConfigComposer
 from gst_compare.distance import compare_metric
 from gst_compare.pairing import STORE, Pairer, Side
@@ -30,6 +31,18 @@ def preset(name: str) -> gate.GateConfig:
 def verdict(scale: float, n: int = 40, gate_config: gate.GateConfig | None = None, metric="ttft"):
     real, sim = make_artifact("real", n=n, seed=1), make_artifact("sim", n=n, seed=1, scale=scale)
     return gate.judge(compare_metric(metric, real, sim), gate_config or preset("default"))
+
+
+def test_the_variant_roles_of_the_presets():
+    default, drift, strict = preset("default"), preset("drift"), preset("strict")
+    assert (default.primary_variant, default.baseline_variant) == ("corrected", "baseline")
+    assert default.calibrated_variants == ("calibrated",)
+    assert default.advisory_variants == ("stock", "baseline", "calibrated")
+    assert default.floor_stores == () and drift.floor_stores == ("reports/cpu-reference/store",)
+    variants = ("corrected", "stock", "baseline", "calibrated")
+    assert all(drift.is_advisory(v) for v in variants)
+    assert not default.is_advisory("corrected") and not strict.is_advisory("stock")
+    assert strict.is_advisory("calibrated")  # a calibrated variant is never the verdict
 
 
 def test_both_presets_load_and_strict_is_tighter():
@@ -53,6 +66,16 @@ def test_too_few_requests_is_inconclusive_and_says_how_many_are_needed():
     assert all(c.verdict == "inconclusive" for c in result.checks)
 
 
+@pytest.mark.parametrize(("n", "expected"), [(29, "inconclusive"), (30, "pass")])
+def test_min_requests_is_the_first_count_that_is_judged(n, expected):
+    """min_requests is 30: 29 paired requests are not judged, 30 are."""
+    real, sim = make_artifact("real", n=n, seed=1), make_artifact("sim", n=n, seed=1)
+    result = gate.judge(compare_metric("ttft", real, sim, resamples=200), preset("default"))
+    assert preset("default").min_requests == 30
+    assert result.verdict == expected
+    assert result.note.startswith(f"n={n} requests < min_requests 30") == (n == 29)
+
+
 @pytest.mark.parametrize(
     ("value", "interval", "two_sided", "expected", "needed"),
     [
@@ -65,12 +88,59 @@ def test_too_few_requests_is_inconclusive_and_says_how_many_are_needed():
         (0.10, (0.05, 0.20), False, "pass", None),
         (-0.10, (-0.20, 0.05), False, "pass", None),  # one-sided: only the upper edge counts
         (0.30, (0.26, 0.40), False, "fail", None),
+        (0.125, (0.0, 0.25), True, "pass", None),  # an edge exactly on the limit is inside
+        (-0.125, (-0.25, 0.0), True, "pass", None),
+        (0.375, (0.25, 0.5), True, "inconclusive", 41),  # touching the limit is not outside
+        (0.125, (0.0, 0.25), False, "pass", None),
     ],
 )
 def test_an_interval_inside_passes_outside_fails_across_is_inconclusive(
     value, interval, two_sided, expected, needed
 ):
     assert gate.decide(value, interval, 0.25, two_sided, 40) == (expected, needed)
+
+
+@pytest.mark.parametrize(
+    "interval",
+    [(math.nan, 0.1), (-math.inf, 0.1), (0.0, math.inf), (math.nan, math.nan)],
+)
+def test_a_non_finite_interval_is_inconclusive_and_more_data_is_not_promised(interval):
+    assert gate.decide(0.05, interval, 0.25, True, 40) == ("inconclusive", None)
+    assert gate.decide(0.05, interval, 0.25, True, 40, floor=0.01) == ("inconclusive", None)
+    assert gate.decide(None, (0.0, 0.1), 0.25, True, 40) == ("inconclusive", None)
+
+
+@pytest.mark.parametrize(
+    ("interval", "floor", "expected", "needed"),
+    [
+        ((0.0, 0.125), 0.125, "pass", None),  # widened exactly onto the limit: inside
+        ((0.0, 0.125), 0.25, "inconclusive", None),  # the floor alone reaches the limit
+        ((0.0, 0.125), 0.0625, "pass", None),
+        ((0.375, 0.5), 0.0625, "fail", None),  # widened, still wholly outside
+        ((0.375, 0.5), 0.125, "inconclusive", 41),  # widened onto the limit: not outside
+        # Only the bootstrap's half width (0.1) narrows with n; the floor takes its share of
+        # the margin: 40 · (0.1 / (0.25 − 0.1 − 0.0625))² = 52.2…
+        ((0.0, 0.2), 0.0625, "inconclusive", 53),
+    ],
+)
+def test_the_floor_widens_the_interval_on_both_sides(interval, floor, expected, needed):
+    value = (interval[0] + interval[1]) / 2
+    assert gate.decide(value, interval, 0.25, True, 40, floor=floor) == (expected, needed)
+
+
+def test_a_floor_turns_a_pass_into_inconclusive_and_is_recorded_per_check():
+    real, sim = make_artifact("real", n=40, seed=1), make_artifact("sim", n=40, seed=2)
+    distance = compare_metric("ttft", real, sim, resamples=200)
+    plain = gate.judge(distance, preset("default"))
+    assert plain.verdict == "pass" and all(c.floor is None for c in plain.checks)
+    floored = gate.judge(distance, preset("default"), {"p50": 0.3, "p90": 0.01})
+    checks = {c.name: c for c in floored.checks}
+    assert floored.verdict == "inconclusive"
+    assert (checks["p50"].verdict, checks["p50"].floor) == ("inconclusive", 0.3)
+    assert checks["p50"].needed_requests is None  # more requests cannot narrow a floor
+    assert (checks["p90"].verdict, checks["p90"].floor) == ("pass", 0.01)
+    assert checks["p50"].interval == {c.name: c for c in plain.checks}["p50"].interval
+    assert checks["wasserstein"].floor is None
 
 
 @settings(max_examples=200, deadline=None)
@@ -95,10 +165,16 @@ def test_queueing_is_judged_in_ms_and_the_rest_relative():
     assert {c.unit for c in verdict(1.0).checks} == {"rel"}
 
 
-def test_a_suspect_run_makes_every_check_inconclusive_with_the_reason():
-    real, sim = make_artifact("real", n=40, seed=1), make_artifact("sim", n=40, seed=1, scale=3)
-    result = gate.judge(compare_metric("ttft", real, sim), preset("default"), "real: load 3.1")
-    assert result.verdict == "inconclusive" and result.note == "suspect measurement: real: load 3.1"
+@pytest.mark.parametrize(("scale", "expected"), [(1.0, "pass"), (3.0, "fail")])
+def test_noise_flags_do_not_veto_a_verdict(tmp_path, scale, expected):
+    flags = ("load 3.1 during the run",)
+    real = make_artifact("real", n=40, seed=1, noise_flags=flags)
+    sim = make_artifact("sim", n=40, seed=1, scale=scale, noise_flags=("a noisy profile",))
+    pair = comparison.Pair(side(real), side(sim))
+    result = comparison.judge_pair(pair, preset("default"), comparison.Extensions())
+    assert result.verdict == expected
+    assert all(not v.note for v in result.verdicts if v.counts)
+    assert result.real.noise_flags == flags
 
 
 def test_optional_gates_judge_the_mean_and_the_paired_mape():
@@ -132,6 +208,19 @@ def test_a_metric_missing_on_one_side_is_inconclusive():
         ({"min_requests": 1}, "gate.min_requests=1; use an integer ≥ 2"),
         ({"metrics": ["ttft", "nope"]}, "gate.metrics=['ttft', 'nope']; choose a list from"),
         ({"ks_pvalue_min": 0.01}, "unknown gate setting(s) ['ks_pvalue_min']"),
+        ({"primary_variant": ["corrected"]}, "gate.primary_variant=['corrected']; use one"),
+        ({"baseline_variant": 3}, "gate.baseline_variant=3; use one variant name"),
+        ({"calibrated_variants": "calibrated"}, "gate.calibrated_variants='calibrated'; use a"),
+        ({"advisory_variants": [1]}, "gate.advisory_variants=[1]; use a list of names"),
+        ({"floor_stores": "reports/x"}, "gate.floor_stores='reports/x'; use a list of names"),
+        (
+            {"primary_variant": "calibrated", "calibrated_variants": ["calibrated"]},
+            "gate.primary_variant='calibrated' is also in gate.calibrated_variants",
+        ),
+        (
+            {"primary_variant": "corrected", "baseline_variant": "corrected"},
+            "gate.baseline_variant='corrected' is the gate.primary_variant",
+        ),
     ],
 )
 def test_bad_gate_settings_are_refused_with_the_value(data, message):
@@ -241,11 +330,11 @@ def test_the_report_is_json_safe_and_verdict_first(tmp_path):
     data.verdict = comparison.decide(data)
     data.notes.append("inf stays readable")
     data.provenance["ratio"] = float("inf")
-    path = report.write(data, tmp_path / "r1")
+    path = report_folder.write(data, tmp_path / "r1")
     loaded = json.loads((tmp_path / "r1" / "comparison.json").read_text())
-    assert loaded["schema_version"] == report.REPORT_SCHEMA_VERSION
+    assert loaded["schema_version"] == report_json.REPORT_SCHEMA_VERSION == 4
     assert loaded["verdict"] == "fail" and loaded["provenance"]["ratio"] == "inf"
-    assert path.read_text().startswith("# FAIL: ")
+    assert path.read_text().startswith("# FAIL — boom.\n")
     assert (tmp_path / "latest").resolve() == (tmp_path / "r1").resolve()
 
 

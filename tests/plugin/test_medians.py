@@ -10,7 +10,8 @@ from gst_compare.comparison import around_median, median_views
 from gst_compare.distance import compare_metric
 from gst_compare.gate import PASS, GateConfig, judge
 from gst_compare.metrics import observed_percentile
-from gst_compare.report import ComparisonReport, PairResult, SideInfo, to_markdown
+from gst_compare.report import ComparisonReport, PairResult, SideInfo
+from gst_compare.report_markdown import to_markdown
 
 from .factory import MS, make_artifact
 
@@ -54,7 +55,7 @@ def medians_row(real, sim, label="tiny · ttft"):
         gate={},
         verdict=PASS,
         distances=[distance],
-        verdicts=[judge(distance, GateConfig.from_dict({}), "")],
+        verdicts=[judge(distance, GateConfig.from_dict({}))],
         medians=[view],
     )
     markdown = to_markdown(ComparisonReport(run_id="run-0", verdict=PASS, pairs=[pair]))

@@ -21,29 +21,31 @@ def test_a_close_pair_passes_and_writes_the_report(gst_project: GstProject):
     result.stdout.fnmatch_lines(
         [
             "*= gpu-simulate-test: PASS =*",
-            "PASS: sim=corrected is within tolerance on every judged metric; largest error *",
-            "1 pair(s): 1 pass, 0 fail, 0 inconclusive*",
-            "tiny · qwen3-0.6b · cpu · serial · sim=corrected*",
+            "PASS — sim=corrected worst error: * p* * [[]*, *[]] (tiny, serial); "
+            "floor not measured.",
+            "1 pair(s): 1 pass, 0 fail, 0 inconclusive; floor measured for 0 of 1 case(s)*",
+            "tiny · qwen3-0.6b · cpu · serial · sim=corrected  "
+            "[[]gate default; floor not measured[]]",
             "  ttft *PASS*p50 * [[]*, *[]] (±25 %); p90 * (±35 %); wasserstein * (≤ 25 %)",
             "  itl *n/a*not available: the simulated artifact has no per-token times",
+            "floor not measured; measure it: pytest test_pairs.py::test_real --gst-out=*",
             "report: *reports*report.md",
         ]
     )
     data = gst_project.comparison()
-    assert data["format"] == "gpu-simulate-test/comparison" and data["schema_version"] == 3
+    assert data["format"] == "gpu-simulate-test/comparison" and data["schema_version"] == 4
     assert data["percentile_estimator"] == "harrell-davis"
     assert data["verdict"] == "pass"
     (pair,) = data["pairs"]
     assert (pair["real"]["source"], pair["sim"]["source"]) == ("session", "session")
     assert [view["metric"] for view in pair["medians"]] == ["ttft", "tpot", "e2e"]
     assert all(len(view["real_ms"]) == len(view["sim_ms"]) == 4 for view in pair["medians"])
-    assert (
-        (gst_project.out / "reports" / "latest" / "report.md")
-        .read_text()
-        .startswith("# PASS: sim=corrected is within tolerance")
-    )
+    assert pair["floor"]["measured"] is False and pair["floor"]["source"] == "not measured"
+    assert pair["floor"]["command"].startswith("pytest test_pairs.py::test_real --gst-out=")
     report = (gst_project.out / "reports" / "latest" / "report.md").read_text()
+    assert report.startswith("# PASS — sim=corrected worst error: ")
     assert "## Medians and per-request errors" in report
+    assert "[comparison.json](comparison.json)" in report and '"versions"' not in report
 
 
 def test_a_far_pair_fails_the_session_with_the_summary_printed(gst_project: GstProject):
@@ -54,7 +56,8 @@ def test_a_far_pair_fails_the_session_with_the_summary_printed(gst_project: GstP
     result.stdout.fnmatch_lines(
         [
             "*= gpu-simulate-test: FAIL =*",
-            "FAIL: sim=corrected: * (too slow) on serial, tiny, outside ±*",
+            "FAIL — sim=corrected worst error: * p* +6* % [[]+*, +*[]] (tiny, serial); "
+            "floor not measured.",
             "  ttft *FAIL*p50 +6* % [[]+*, +*[]] (±25 %)*",
             f"rerun:  pytest test_pairs.py::test_real {SIM_ID} --gst-out=*",
         ]
@@ -68,7 +71,8 @@ def test_an_advisory_variant_is_shown_but_does_not_fail_until_enforced(gst_proje
     assert result.ret == pytest.ExitCode.OK
     result.stdout.fnmatch_lines(
         [
-            "*sim=stock  [[]gate default[]] (advisory: shown, never fails the session)",
+            "*sim=stock  [[]gate default; floor not measured[]] "
+            "(advisory: shown, never fails the session)",
             "  ttft *FAIL*",
         ]
     )
@@ -224,7 +228,7 @@ def test_the_command_line_tightens_the_gate(gst_project: GstProject):
     assert gst_project.run().ret == pytest.ExitCode.OK
     result = gst_project.run("--gst-set", "gate.percentile_rel_error.p50=0.02")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
-    result.stdout.fnmatch_lines(["  tpot *FAIL*p50 +1* % [[]*[]] (±2 %)*"])
+    result.stdout.fnmatch_lines(["  tpot *FAIL*p50 +1* % [[]*[]] floor 0.0 % (±2 %)*"])
 
 
 def test_the_strict_preset_fails_what_the_default_passes(gst_project: GstProject):
@@ -233,7 +237,7 @@ def test_the_strict_preset_fails_what_the_default_passes(gst_project: GstProject
     result = gst_project.run("--gst-set", "gate=strict")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(
-        ["tiny*[[]gate strict[]]", "  e2e *FAIL*p50 +1* % [[]*[]] (±10 %)*"]
+        ["tiny*[[]gate strict; floor *[]]", "  e2e *FAIL*p50 +1* % [[]*[]] floor 0.0 % (±10 %)*"]
     )
 
 
@@ -286,7 +290,9 @@ def test_a_conftest_hook_provides_thresholds_and_adjusts_the_report(gst_project:
     gst_project.write_tests(REAL, {**CLOSE, "scale": 1.3})
     result = gst_project.run()
     assert result.ret == pytest.ExitCode.TESTS_FAILED
-    result.stdout.fnmatch_lines(["tiny*[[]gate from-conftest[]]", "note: adjusted by conftest"])
+    result.stdout.fnmatch_lines(
+        ["tiny*[[]gate from-conftest; floor not measured[]]", "note: adjusted by conftest"]
+    )
     extra = gst_project.comparison()["pairs"][0]["distances"][0]["extra"]
     assert set(extra) == {"energy_rel", "max_gap_ms"}
 
@@ -313,6 +319,7 @@ def test_the_report_folder_has_plots_and_a_latest_pointer(
     data = json.loads((run_dir / "comparison.json").read_text())
     assert len(data["pairs"][0]["plots"]) == 4
     markdown = (run_dir / "report.md").read_text()
-    order = [markdown.index(title) for title in ("## Verdict", "## tiny", "## Provenance")]
+    order = [markdown.index(title) for title in ("## Verdict", "## Figures", "## Pairs")]
     assert order == sorted(order)
-    assert "![" in markdown and '"versions"' in markdown
+    assert "![" in markdown and "[error/prompt](" in markdown and '"versions"' not in markdown
+    assert "versions" in data["provenance"]
