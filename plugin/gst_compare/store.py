@@ -6,6 +6,7 @@ Layout under the store root (``tmp/`` by default)::
     runs/<run_id>/COMPLETE                   written when the session ended normally
     runs/<run_id>/config.yaml                the session's resolved base config
     runs/<run_id>/artifacts/<kind>/<name>.json
+    runs/<run_id>/summaries/<kind>/<name>.json  the run's flat summary (vLLM's metric names)
     index/<kind>/<key digest>.json           latest artifact for (kind, pair key, variant)
 
 Each index entry is its own file replaced atomically, so concurrent xdist workers never
@@ -38,6 +39,7 @@ from gst_compare.artifacts import (
     load_artifact,
     write_atomic,
 )
+from gst_compare.summary import write_summary
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -127,6 +129,8 @@ class ArtifactStore:
         name = safe_name(meta.test_id or "-".join(meta.index_key[1:]))
         path = self.run_dir(meta.run_id) / "artifacts" / meta.kind / f"{name}.json"
         dump_artifact(artifact, path)
+        summary = self.run_dir(meta.run_id) / "summaries" / meta.kind / f"{name}.json"
+        write_summary(artifact, summary)
         self._update_index(artifact, path)
         return path
 
