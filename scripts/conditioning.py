@@ -28,7 +28,7 @@ WAITED_NS = 5_000_000  # scheduled more than 5 ms after arriving
 
 def main() -> int:
     args = parse_args()
-    from gst_bench.sim.profiler import ProfileInfo
+    from gst_bench.profile.format import ProfileInfo
 
     found = sorted(REFERENCE_PROFILES.glob("*/*/*/*/*/profile.json"))
     path = Path(args.profile) if args.profile else (found[-1].parent if found else None)

@@ -34,7 +34,7 @@ import pathlib
 
 import yaml
 
-from gst_bench.hardware import detect
+from gst_bench.device.hardware import detect
 from gst_compare import provenance
 
 presets = {p.stem: yaml.safe_load(p.read_text()) for p in pathlib.Path("configs/hardware").glob("*.yaml")}

@@ -14,8 +14,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from gst_bench.device.noise import wait_for_quiet
 from gst_bench.real.harness import ModelCache, RealRun, open_harness
-from gst_bench.real.noise import wait_for_quiet
 from gst_bench.workloads.workload import WorkloadSpec, generate
 from gst_compare import metrics
 from gst_compare.config import ConfigComposer

@@ -9,13 +9,13 @@ per-step error, repeatable in a fresh process.
 
 ``tokens`` and ``idle`` time the full Qwen3-0.6B architecture (random weights) in the CPU preset's
 dtype, with one torch thread, pinned to the last CPU; run them on an otherwise idle machine.
-``tokens``: interleaved rounds, the profiler's way (``gst_bench.sim.op_timing.Timer``, prefills
+``tokens``: interleaved rounds, the profiler's way (``gst_bench.device.timing.Timer``, prefills
 cold). ``idle``: rounds of one request (a 22-token prefill, 4 decode steps) after each way of
 waiting (kept warm as the harness does, spinning, nothing, sleeping), in a seeded order per round;
 each prefill also as a paired ratio to the same round's request right after a decode step (the
 situation of the profile's and the probes' prefills), with its standard error.
 ``steps``: the report's engine-step table for one stored real artifact and one simulated
-(:mod:`gst_bench.sim.engine_steps`). ``stores``: the prefills at an idle engine, real against
+(:mod:`gst_bench.analysis.engine_steps`). ``stores``: the prefills at an idle engine, real against
 corrected Vidur, over every stored pair of the store roots given (``--gst-out`` folders): per
 pair the paired mean error, then per backend over the unflagged pairs: how steady the
 simulator's prefill pricing is from run to run. ``lines``: every profile found under the folders
@@ -51,7 +51,7 @@ def main() -> None:
         sys.exit(lines([Path(root) for root in args.roots]))
     import torch
 
-    from gst_bench.real.model import ModelSpec, build_model
+    from gst_bench.device.model import ModelSpec, build_model
     from gst_compare.config import ConfigComposer
 
     cfg = ConfigComposer(ROOT / "configs").compose("hardware=cpu", "model=qwen3-0.6b")
@@ -93,7 +93,7 @@ def parse_counts(text: str) -> list[int]:
 
 
 def tokens(model, counts: list[int], rounds: int) -> None:
-    from gst_bench.sim.op_timing import Timer, prefill_step
+    from gst_bench.device.timing import Timer, prefill_step
 
     calls = {n: prefill_step(model, n) for n in counts}
     samples = Timer("cpu", warmup=1, repeats=rounds).rounds(calls, cold=set(counts))
@@ -104,8 +104,10 @@ def tokens(model, counts: list[int], rounds: int) -> None:
 
 
 def idle(model, rounds: int) -> None:
-    from gst_bench.real.backends import IdleProbe, SerialRunner, wait_until
-    from gst_bench.sim.op_timing import decode_step
+    from gst_bench.device.timing import decode_step
+    from gst_bench.real.idle import IdleProbe
+    from gst_bench.real.runner import wait_until
+    from gst_bench.real.serial import SerialRunner
 
     runner = SerialRunner(model, frozenset())
     prompt = list(range(100, 122))
@@ -168,14 +170,14 @@ def idle(model, rounds: int) -> None:
 
 
 def steps(real: Path, sim: Path) -> None:
-    from gst_bench.sim.engine_steps import markdown
+    from gst_bench.analysis.engine_steps import markdown
     from gst_compare.artifacts import load_artifact
 
     print("\n".join(markdown([(load_artifact(real), load_artifact(sim))])))
 
 
 def stores(roots: list[Path]) -> int:
-    from gst_bench.sim.engine_steps import compare
+    from gst_bench.analysis.engine_steps import compare
     from gst_compare.comparison import noise_flags, stored_pairs
     from gst_compare.store import ArtifactStore
 
@@ -211,8 +213,8 @@ def stores(roots: list[Path]) -> int:
 
 
 def lines(roots: list[Path]) -> int:
-    from gst_bench.sim.op_timing import ANCHOR_PREFILL
-    from gst_bench.sim.profiler import META_FILE, ProfileInfo
+    from gst_bench.device.timing import ANCHOR_PREFILL
+    from gst_bench.profile.format import META_FILE, ProfileInfo
     from gst_bench.sim.speed import prefill_level
     from gst_bench.sim.whole_steps import SPAN, curve_through, line_through
 

@@ -29,6 +29,30 @@ def test_pixi_has_the_same_dependencies_as_pyproject():
     assert pixi == wanted
 
 
+def script_commands(script: str) -> list[str]:
+    """The pytest commands a scripts/*.sh runs, its default workloads filled in."""
+    text = (ROOT / "scripts" / script).read_text().replace("\\\n", " ")
+    found = re.search(r"^workloads=\((.*)\)$", text, re.M)
+    workloads = found.group(1) if found else ""
+    commands = []
+    for line in text.splitlines():
+        if "-m pytest " in line:
+            args = line.split("-m pytest ", 1)[1].removesuffix(' "$@"')
+            args = re.sub(r"\s+", " ", args).replace('"${workloads[@]}"', workloads)
+            commands.append(f"pytest {args}")
+    return commands
+
+
+def test_pixi_tasks_run_what_the_scripts_run():
+    tasks = tomllib.loads((ROOT / "pixi.toml").read_text())["tasks"]
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert tasks["test"].split(" && ") == script_commands("test.sh")
+    assert tasks["main"].split(" && ") == script_commands("main.sh")
+    assert tasks["drift"]["cmd"] == "bash scripts/drift.sh"
+    for command in tasks["lint"].split(" && "):
+        assert f".venv/bin/{command}\n" in ci
+
+
 def test_ci_runs_the_readme_test_command():
     readme = (ROOT / "README.md").read_text()
     ci = (ROOT / ".ci" / "run").read_text()

@@ -7,9 +7,9 @@ from itertools import pairwise
 
 import pytest
 
-from gst_bench.hardware import choose_cpus
-from gst_bench.real.backends import BACKENDS
+from gst_bench.device.hardware import choose_cpus
 from gst_bench.real.harness import ModelCache, RealRun, run_real
+from gst_bench.real.settings import BACKENDS
 from gst_compare import metrics
 from gst_compare.artifacts import load_artifact
 from gst_compare.store import ArtifactStore

@@ -7,16 +7,13 @@ from __future__ import annotations
 
 import pytest
 
-from gst_bench.real.backends import (
-    BackendSettings,
-    SerialRunner,
-    cache_keyword,
-    engine_attention,
-    open_backend,
-)
-from gst_bench.real.harness import WARMUP_BURST, warmup_groups
-from gst_bench.real.noise import NoiseProbe
-from gst_bench.sim.op_timing import prefill_mask
+from gst_bench.device.noise import NoiseProbe
+from gst_bench.device.timing import cache_keyword
+from gst_bench.profile.operators import prefill_mask
+from gst_bench.real.continuous import engine_attention
+from gst_bench.real.harness import WARMUP_BURST, open_backend, warmup_groups
+from gst_bench.real.serial import SerialRunner
+from gst_bench.real.settings import BackendSettings
 
 from .conftest import ROOT, small_workload, tiny_config
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from gst_bench.real.backends import BACKENDS
 from gst_bench.real.harness import ModelCache, run_real
+from gst_bench.real.settings import BACKENDS
 from gst_compare import metrics
 
 from .conftest import ROOT, small_workload, tiny_config

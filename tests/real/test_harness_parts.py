@@ -7,23 +7,20 @@ import time
 
 import pytest
 
-from gst_bench.hardware import HardwareError, hardware_id_from_cuda_name, resolve_device
-from gst_bench.real.backends import (
-    BackendError,
-    BackendSettings,
-    TokenLog,
-    stamp_overhead_ns,
-    trace_from_output,
-    wait_until,
-)
+from gst_bench.device.hardware import HardwareError, hardware_id_from_cuda_name, resolve_device
+from gst_bench.device.noise import SUSPECT_RUN_QUEUE_SHARE, Snapshot, compare
+from gst_bench.real.continuous import trace_from_output
 from gst_bench.real.harness import (
     ModelCache,
     RealRunError,
     check_fits,
     harness_overhead,
     open_harness,
+    stamp_overhead_ns,
 )
-from gst_bench.real.noise import SUSPECT_RUN_QUEUE_SHARE, Snapshot, compare
+from gst_bench.real.runner import BackendError, wait_until
+from gst_bench.real.serial import TokenLog
+from gst_bench.real.settings import BackendSettings
 from gst_bench.wiring.real_fixtures import loaded_model
 from gst_compare.artifacts import RequestRecord
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gst_bench.hardware import cpu_name
+from gst_bench.device.hardware import cpu_name
 from gst_compare.artifacts import load_artifact
 from tests.suite_project import ROOT, load_suite
 

@@ -8,14 +8,9 @@ from typing import Any
 
 import pytest
 
-from gst_bench.sim.profile_grid import (
-    GridNeeds,
-    ProfileGrid,
-    SchedulerLimits,
-    TokenPeriod,
-    needs_for,
-)
-from gst_bench.sim.profiler import ProfileInfo, profile_model
+from gst_bench.profile.format import ProfileInfo
+from gst_bench.profile.grid import GridNeeds, ProfileGrid, SchedulerLimits, TokenPeriod, needs_for
+from gst_bench.profile.measure import profile_model
 from gst_bench.workloads.workload import Workload, WorkloadSpec, generate
 from gst_compare.config import ConfigComposer
 from tests.suite_project import ROOT

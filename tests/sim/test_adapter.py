@@ -9,7 +9,7 @@ from itertools import pairwise
 
 import pytest
 
-from gst_bench.sim.profiler import ProfileError
+from gst_bench.profile.format import ProfileError
 from gst_bench.sim.vidur_adapter import simulate
 from gst_compare.artifacts import Artifact, RunMeta, dump_artifact, load_artifact
 from gst_compare.metrics import summary

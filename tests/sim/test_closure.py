@@ -10,15 +10,10 @@ from dataclasses import fields, replace
 import pandas as pd
 import pytest
 
-from gst_bench.sim.closure import (
-    GRID_POINT_SOURCE,
-    PRICED_AS,
-    TOLERANCE,
-    check_closure,
-    stored_steps,
-)
+from gst_bench.profile.format import ProfileInfo, content_hash, find_profile
+from gst_bench.profile.steps import GRID_POINT_SOURCE, stored_steps
+from gst_bench.sim.closure import PRICED_AS, TOLERANCE, check_closure
 from gst_bench.sim.plan import Switches
-from gst_bench.sim.profiler import ProfileInfo, content_hash, find_profile
 from tests.sim.conftest import compose
 from tests.suite_project import ROOT
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from gst_bench.sim.composition import closure_markdown, compose, markdown, measured_steps
+from gst_bench.analysis.composition import closure_markdown, compose, markdown, measured_steps
 from gst_bench.sim.vidur_adapter import simulate
 from gst_compare.artifacts import Artifact
 from gst_compare.store import ArtifactStore, store_root_of

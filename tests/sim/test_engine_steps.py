@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from gst_bench.sim.engine_steps import busy_steps, compare, idle_prefills, markdown
+from gst_bench.analysis.engine_steps import busy_steps, compare, idle_prefills, markdown
 from gst_bench.sim.vidur_adapter import simulate
 from gst_compare.artifacts import Artifact, RequestRecord
 from tests.sim.conftest import compose, small_workload

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
-from gst_bench.sim.profile_grid import SchedulerLimits
-from gst_bench.sim.profiler import model_dims
+from gst_bench.profile.format import model_dims
+from gst_bench.profile.grid import SchedulerLimits
 from gst_bench.sim.vidur_config import kv_budget_gb
 from gst_bench.sim.vidur_registry import register_model, vidur_classes
 from tests.sim.conftest import ROOT
@@ -61,7 +61,7 @@ def test_kv_switches_change_a_kv_bound_simulation(tmp_path) -> None:
     blocks; stock plans from the device SKU's 16 GB."""
     from dataclasses import replace
 
-    from gst_bench.sim.profiler import find_profile
+    from gst_bench.profile.format import find_profile
     from gst_bench.sim.vidur_adapter import simulate
     from gst_compare.artifacts import Artifact, RunMeta
     from tests.sim.conftest import compose, small_workload

@@ -7,9 +7,10 @@ import os
 import pandas as pd
 import pytest
 
-from gst_bench.hardware import choose_cpus, pinned
-from gst_bench.sim.op_timing import RoundQueue, Timer, spread
-from gst_bench.sim.profiler import REPEAT_SPREAD_LIMIT, ProfileInfo, RepeatSpread
+from gst_bench.device.hardware import choose_cpus, pinned
+from gst_bench.device.timing import RoundQueue, Timer, spread
+from gst_bench.profile.format import ProfileInfo
+from gst_bench.profile.measure import REPEAT_SPREAD_LIMIT, RepeatSpread
 
 
 def test_rounds_call_everything_once_per_round_in_a_seeded_order() -> None:
@@ -61,7 +62,7 @@ def test_spread_ignores_one_outlier_and_flags_scattered_steps() -> None:
 def test_a_priced_row_adds_up_to_its_whole_step(tiny_profile: ProfileInfo) -> None:
     """step_overhead is signed: per-layer operators, the step's attention, the LM head and the
     overhead give back the measured whole step at every measured token count."""
-    from gst_bench.sim.op_timing import LAYER_OPS
+    from gst_bench.profile.format import LAYER_OPS
 
     compute = pd.read_csv(tiny_profile.compute_csv).set_index("num_tokens")
     attention = pd.read_csv(tiny_profile.attention_csv)

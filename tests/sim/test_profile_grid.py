@@ -7,14 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gst_bench.profile.grid import GridNeeds, ProfileGrid, SchedulerLimits, TokenPeriod, needs_for
 from gst_bench.sim.prediction_tables import residue_interp
-from gst_bench.sim.profile_grid import (
-    GridNeeds,
-    ProfileGrid,
-    SchedulerLimits,
-    TokenPeriod,
-    needs_for,
-)
 
 FIFO = SchedulerLimits.from_config(
     {

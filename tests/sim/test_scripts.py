@@ -100,7 +100,7 @@ def test_step_costs_prices_idle_prefills_of_each_stored_pair(tmp_path):
     """``step_costs.py stores``: a store with a real run and its corrected simulation (priced
     ~10 % slower) prints the pair's idle-engine prefill error as the report's engine-step table
     computes it, and the summary of the unflagged pairs; a folder without pairs exits 2."""
-    from gst_bench.sim.engine_steps import compare
+    from gst_bench.analysis.engine_steps import compare
     from gst_compare.store import ArtifactStore
     from tests.plugin.factory import make_artifact
 

@@ -9,8 +9,8 @@ import statistics
 import pandas as pd
 import pytest
 
-from gst_bench.sim.composition import closure_markdown
-from gst_bench.sim.profiler import ProfileInfo, content_hash
+from gst_bench.analysis.composition import closure_markdown
+from gst_bench.profile.format import ProfileInfo, content_hash
 from gst_bench.sim.speed import prefill_level
 from gst_bench.sim.vidur_adapter import simulate
 from gst_bench.sim.whole_steps import ROW_LIMIT, line_through, off_line
