@@ -13,10 +13,11 @@ import pytest
 
 from gst_bench.sim.plan import plan
 from gst_bench.sim.variants import simulate
+from gst_compare.latency_rounds import LATENCY_CLOCK, record_e2e
 
 
 @pytest.mark.sim
-@pytest.mark.benchmark(group="sim")
+@pytest.mark.benchmark(group="sim", timer=LATENCY_CLOCK.now)
 def test_sim(
     workload,
     backend,
@@ -38,16 +39,15 @@ def test_sim(
     )
     real = real_artifact_for(workload, cfg, hardware, backend)
     profile = sim_profile(hardware, plan(workload, cfg, real).needs)
-    artifact = benchmark.pedantic(
-        simulate,
-        args=(workload, profile, cfg, real),
-        kwargs={
-            "out_root": gst_session.out_root,
-            "run_id": gst_session.run_id,
-            "test_id": gst_test_id,
-        },
-        rounds=1,
-        iterations=1,
+    artifact = simulate(
+        workload,
+        profile,
+        cfg,
+        real,
+        out_root=gst_session.out_root,
+        run_id=gst_session.run_id,
+        test_id=gst_test_id,
     )
     record_artifact(artifact)
+    record_e2e(benchmark, artifact)  # the rounds: each request's simulated end-to-end latency
     assert len(artifact.requests) == len(workload.requests)
