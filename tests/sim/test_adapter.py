@@ -10,6 +10,7 @@ from itertools import pairwise
 import pytest
 
 from gst_bench.profile.format import ProfileError
+from gst_bench.sim.plan import SimInputError
 from gst_bench.sim.vidur_adapter import simulate
 from gst_compare.artifacts import Artifact, RunMeta, dump_artifact, load_artifact
 from gst_compare.metrics import summary
@@ -97,6 +98,56 @@ def test_real_artifact_sets_scheduler_and_lengths(tiny_profile, out_root) -> Non
         "chunk_size": 32,
     }
     assert "real-run" in mirrored.meta.extra["decode_lengths_from"]
+
+
+REAL_TEST = "benchmarks/test_real.py::test_real[simtest-continuous-cpu]"
+
+
+def real_of(sim: Artifact, extra: dict, requests=None, test_id: str = REAL_TEST) -> Artifact:
+    """``sim`` relabelled as a real run with ``extra`` (and ``requests``)."""
+    meta = replace(
+        sim.meta, kind="real", variant="default", run_id="real-run", test_id=test_id, extra=extra
+    )
+    return Artifact(meta=meta, requests=sim.requests if requests is None else requests)
+
+
+def test_a_real_run_without_scheduler_settings_is_refused(tiny_profile, tmp_path) -> None:
+    """A real artifact that recorded no scheduler settings: one error naming what is missing and
+    the real test to run again, before anything is simulated or written."""
+    workload, cfg = small_workload(), compose("backend=continuous")
+    base = simulate(workload, tiny_profile, cfg, out_root=tmp_path / "base")
+    out_root = tmp_path / "out"
+    for extra in ({}, {"scheduler": {}}):
+        with pytest.raises(SimInputError) as refused:
+            simulate(workload, tiny_profile, cfg, real_of(base, extra), out_root=out_root)
+        message = str(refused.value)
+        assert "records no scheduler settings (meta.extra['scheduler'])" in message
+        assert message.endswith(f"run the real test again: pytest '{REAL_TEST}' -m cpu")
+    assert not out_root.exists()
+
+
+def test_a_real_run_of_other_requests_is_refused(tiny_profile, tmp_path) -> None:
+    """Real request ids that are not the workload's (one missing, one foreign): refused, not
+    priced at the workload's requested lengths; without a test id the command selects the pair's
+    real test by workload and backend."""
+    workload, cfg = small_workload(), compose("backend=continuous")
+    base = simulate(workload, tiny_profile, cfg, out_root=tmp_path / "base")
+    scheduler = base.meta.extra["scheduler"]
+    first, *others = base.requests
+    out_root = tmp_path / "out"
+    with pytest.raises(SimInputError) as refused:
+        real = real_of(base, {"scheduler": scheduler}, tuple(others))
+        simulate(workload, tiny_profile, cfg, real, out_root=out_root)
+    assert f"missing ids {first.id}, ids not in the workload none;" in str(refused.value)
+    foreign = (*others, replace(first, id=999))
+    with pytest.raises(SimInputError) as refused:
+        real = real_of(base, {"scheduler": scheduler}, foreign, test_id="")
+        simulate(workload, tiny_profile, cfg, real, out_root=out_root)
+    message = str(refused.value)
+    assert f"does not hold the requests of workload 'simtest': missing ids {first.id}" in message
+    assert "ids not in the workload 999; run the real test again: pytest " in message
+    assert message.endswith("benchmarks/test_real.py -m cpu -k 'simtest and continuous'")
+    assert not out_root.exists()
 
 
 def test_out_of_range_workload_fails_before_simulating(tiny_profile, out_root, monkeypatch) -> None:

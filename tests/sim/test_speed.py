@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import json
+import statistics
 from dataclasses import replace
 
 import pytest
 
 from gst_bench.sim import variants
-from gst_bench.sim.speed import SPEED_LIMIT, SpeedCheck, SpeedMatch, prefill_level
+from gst_bench.sim.speed import (
+    SPEED_LIMIT,
+    SpeedCheck,
+    SpeedMatch,
+    curve_through,
+    prefill_level,
+)
 from gst_bench.sim.vidur_adapter import simulate
 from gst_compare import metrics
 from tests.sim.conftest import compose, small_workload
@@ -91,6 +98,46 @@ def test_a_calibrated_simulation_is_priced_at_the_speed_around_its_real_run(
     assert slow / fast == pytest.approx(1.1, rel=1e-3)
     apriori = simulate(workload, tiny_profile, cfg, real, out_root=tmp_path)
     assert apriori.requests == base.requests and not apriori.meta.extra["speed_match"]["matched"]
+
+
+def residue_rows(base: float = 210.0, per_token: float = 12.0) -> dict[int, float]:
+    """Whole steps of 8-11, 16-19, 32-35 and 64 tokens on an exact residue-class line."""
+    extra = {0: 0.0, 1: 40.0, 2: 42.0, 3: 80.0}
+    counts = [*range(8, 12), *range(16, 20), *range(32, 36), 64]
+    return {n: base + per_token * (n - n % 4) + extra[n % 4] for n in counts}
+
+
+def test_a_far_row_is_judged_against_the_others_and_does_not_move_the_level() -> None:
+    """The 64-token row 13.7 % slow and the other rows within 1 %: the level at 32 tokens stays
+    on the line the others draw, which the four rows without a remainder alone would lift."""
+    rows = residue_rows()
+    wobble = {n: 1 + 0.01 * ((n * 7) % 3 - 1) for n in rows}  # -1, 0 or +1 %
+    noisy = {n: ms * wobble[n] for n, ms in rows.items()} | {64: rows[64] * 1.137}
+    level = prefill_level(noisy, 32, period=4)
+    assert level == pytest.approx(rows[32], rel=0.01)
+    plain = [8, 16, 32, 64]
+    slope, intercept = statistics.linear_regression(plain, [noisy[n] for n in plain])
+    assert (intercept + 32 * slope) / level - 1 > 0.03
+    # The far row is left out of the curve: the level is the one drawn without it.
+    without = {n: ms for n, ms in noisy.items() if n != 64}
+    assert level == pytest.approx(prefill_level(without, 32, period=4), rel=1e-9)
+
+
+def test_the_level_follows_the_steps_bend() -> None:
+    """Whole steps that bend upward (+0.01 ms per token squared, a 64-token step 4 % above the
+    straight extension of the small ones): the straight line from 8 to 64 tokens lies 1 % above
+    the 32-token step, and the prefill level is that step's time."""
+    rows = {n: ms + 0.01 * (n - n % 4) ** 2 for n, ms in residue_rows().items()}
+    chord = rows[8] + (rows[64] - rows[8]) * (32 - 8) / (64 - 8)
+    assert chord / rows[32] - 1 > 0.01
+    assert prefill_level(rows, 32, period=4) == pytest.approx(rows[32], rel=1e-9)
+
+
+def test_no_curve_without_a_token_period_or_enough_rows() -> None:
+    rows = residue_rows()
+    assert curve_through(rows, period=1) is None
+    assert curve_through({n: rows[n] for n in (8, 16, 17, 32, 64)}, period=4) is None
+    assert curve_through({1: 150.0, 2: 250.0, 3: 300.0, 4: 260.0, 5: 300.0}, period=4) is None
 
 
 # Fields that differ between any two simulations of the same inputs (wall clock, who ran it).
