@@ -297,3 +297,25 @@ def torch_threads() -> int:
     import torch
 
     return torch.get_num_threads()
+
+
+def test_errors_tables_each_variant_beside_the_floor(tmp_path, capsys) -> None:
+    def pair(variant: str, value: float) -> dict:
+        check = {"name": "p50", "value": value, "interval": [value - 0.01, value + 0.01]}
+        return {
+            "workload": "w",
+            "key": {"backend": "serial"},
+            "sim": {"variant": variant},
+            "verdicts": [{"metric": "ttft", "checks": [{**check, "floor": 0.02, "unit": "rel"}]}],
+        }
+
+    path = tmp_path / "comparison.json"
+    path.write_text(json.dumps({"pairs": [pair("corrected", 0.03), pair("baseline", 0.4)]}))
+    assert main(["errors", str(path), "--metrics", "ttft"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "| backend | metric | corrected p50 / p90 | baseline p50 / p90 | floor p50 / p90 |" in out
+    )
+    row = "| serial | TTFT | +3.0 % [+2.0, +4.0] / – | +40.0 % [+39.0, +41.0] / – |"
+    assert f"{row} 2.0 % / not measured |" in out
+    assert main(["errors", str(tmp_path / "missing.json")]) == 2
