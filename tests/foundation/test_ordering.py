@@ -38,6 +38,13 @@ def chain(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.
     return pytester
 
 
+def session(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    """A session of the chain, in this process; with ``-n`` in a subprocess of its own, so that
+    xdist's controller and workers are processes as a user's are."""
+    run = pytester.runpytest_subprocess if "-n" in args else pytester.runpytest
+    return run("-p", "no:cacheprovider", "--gst-out", "out", *args)
+
+
 def runs(pytester: pytest.Pytester) -> dict[str, list[tuple[int, str]]]:
     by_hardware: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for line in (pytester.path / "order.log").read_text().splitlines():
@@ -52,7 +59,7 @@ def runs(pytester: pytest.Pytester) -> dict[str, list[tuple[int, str]]]:
     ids=["plain", "n2-k", "marker"],
 )
 def test_profile_then_real_then_sim_on_one_worker_per_hardware(chain, args):
-    result = chain.runpytest_subprocess("-p", "no:cacheprovider", "--gst-out", "out", *args)
+    result = session(chain, *args)
     assert result.ret == pytest.ExitCode.OK
     by_hardware = runs(chain)
     assert by_hardware
@@ -64,7 +71,7 @@ def test_profile_then_real_then_sim_on_one_worker_per_hardware(chain, args):
 
 def test_a_single_test_id_runs_alone(chain):
     test_id = "test_a_sim.py::test_sim[tiny-serial-cpu]"
-    result = chain.runpytest_subprocess("-p", "no:cacheprovider", "--gst-out", "out", test_id)
+    result = session(chain, test_id)
     result.assert_outcomes(passed=1)
     assert runs(chain) == {"cpu": [(3, "main")]}
 

@@ -1,7 +1,9 @@
 """benchmarks/test_real.py in real pytest sessions: artifacts on this CPU, skips elsewhere.
 
-Sessions run in a subprocess: an in-process pytester session unloads the modules it imported
-(torch among them) when it ends, and torch cannot be imported twice in one process."""
+A session that serves requests runs in a subprocess: an in-process pytester session unloads
+the modules it imported when it ends, and torch (with what transformers registers in it) cannot
+be imported twice in one process. The session that only skips runs in this process, torch
+imported before pytester takes its snapshot of the loaded modules."""
 
 from __future__ import annotations
 
@@ -28,8 +30,15 @@ def out_args(pytester: pytest.Pytester) -> list[str]:
     return ["--gst-out", str(pytester.path / "out"), "-p", "no:cacheprovider"]
 
 
-def test_other_hardware_is_skipped_naming_the_device_found(suite):
-    result = suite.runpytest_subprocess("-m", "a100", "-rs", *out_args(suite))
+@pytest.fixture(scope="session")
+def torch_loaded() -> None:
+    import torch  # noqa: F401
+
+
+def test_other_hardware_is_skipped_naming_the_device_found(torch_loaded, suite, monkeypatch):
+    # In this process: the suite's own xdist worker name must not leak into the session.
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+    result = suite.runpytest("-m", "a100", "-rs", *out_args(suite))
     assert result.ret == pytest.ExitCode.OK
     result.assert_outcomes(skipped=2)
     result.stdout.fnmatch_lines(

@@ -59,16 +59,16 @@ def test_spread_ignores_one_outlier_and_flags_scattered_steps() -> None:
     assert "scattered 10.0%" in loud.flags()[0]
 
 
-def test_a_priced_row_adds_up_to_its_whole_step(tiny_profile: ProfileInfo) -> None:
+def test_a_priced_row_adds_up_to_its_whole_step(measured_profile: ProfileInfo) -> None:
     """step_overhead is signed: per-layer operators, the step's attention, the LM head and the
     overhead give back the measured whole step at every measured token count."""
     from gst_bench.profile.format import LAYER_OPS
 
-    compute = pd.read_csv(tiny_profile.compute_csv).set_index("num_tokens")
-    attention = pd.read_csv(tiny_profile.attention_csv)
-    layers = tiny_profile.meta["model"]["num_layers"]
-    probe = tiny_profile.meta["made"]["decode_probe_context"]
-    assert probe == min(tiny_profile.grid.decode_contexts)
+    compute = pd.read_csv(measured_profile.compute_csv).set_index("num_tokens")
+    attention = pd.read_csv(measured_profile.attention_csv)
+    layers = measured_profile.meta["model"]["num_layers"]
+    probe = measured_profile.meta["made"]["decode_probe_context"]
+    assert probe == min(measured_profile.grid.decode_contexts)
     one = compute.loc[1]
     decode = attention.query("batch_size == 1 and prefill_chunk_size == 0")
     attn = decode.set_index("kv_cache_size").loc[probe, "time_stats.attn_decode.median"]
