@@ -38,7 +38,8 @@ def test_the_variant_roles_of_the_presets():
     assert (default.primary_variant, default.baseline_variant) == ("corrected", "baseline")
     assert default.calibrated_variants == ("calibrated",)
     assert default.advisory_variants == ("stock", "baseline", "calibrated")
-    assert default.floor_stores == () and drift.floor_stores == ("reports/cpu-reference/store",)
+    reference = ("reports/cpu-reference/store",)
+    assert default.floor_stores == reference and drift.floor_stores == reference
     variants = ("corrected", "stock", "baseline", "calibrated")
     assert all(drift.is_advisory(v) for v in variants)
     assert not default.is_advisory("corrected") and not strict.is_advisory("stock")
