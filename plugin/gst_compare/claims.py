@@ -212,6 +212,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--reference", type=Path, help="the committed comparison.json")
     parser.add_argument("--claims", type=Path, help="the reference's claims.yaml")
     args = parser.parse_args(argv)
+    if not args.comparison.is_file():
+        print(
+            f"no judgement to check: {args.comparison} is missing (the session before this "
+            "check judged nothing; its output above says why)",
+            file=sys.stderr,
+        )
+        return 1
     new = json.loads(args.comparison.read_text())
     reference = json.loads(args.reference.read_text()) if args.reference else None
     claims = ClaimsFile.load(args.claims).claims if args.claims else []

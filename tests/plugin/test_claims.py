@@ -91,3 +91,8 @@ def test_the_command_exits_1_with_the_fix(tmp_path, capsys) -> None:
     err = capsys.readouterr().err
     assert "claim 'reproducible'" in err and "claim 'p50'" in err and "regenerate" in err
     assert main([str(ref), "--reference", str(ref)]) == 0
+
+
+def test_a_missing_judgement_is_one_line_not_a_traceback(tmp_path, capsys) -> None:
+    assert main([str(tmp_path / "comparison.json")]) == 1
+    assert "no judgement to check" in capsys.readouterr().err
