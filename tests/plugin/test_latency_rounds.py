@@ -9,6 +9,15 @@ import pytest
 
 LATENCIES = [0.1, 0.2, 0.3, 0.4]
 
+
+@pytest.fixture(autouse=True)
+def outside_xdist(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pytest-benchmark turns itself off in any session that sees an xdist worker's name: the
+    inner sessions are not workers even when this suite runs under -n 2."""
+    for name in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID"):
+        monkeypatch.delenv(name, raising=False)
+
+
 INNER = """
 import pytest
 from gst_compare.latency_rounds import LATENCY_CLOCK, record_latencies
