@@ -86,7 +86,8 @@ def test_a_second_real_run_in_the_store_measures_the_floor(gst_project: GstProje
     data = gst_project.comparison()
     (pair,) = data["pairs"]
     floor = pair["floor"]
-    assert (floor["measured"], floor["real_run"], floor["sim_run"]) == (True, first, data["run_id"])
+    # Two sessions may start within one second: which run plays "real" is then a tie.
+    assert floor["measured"] and {floor["real_run"], floor["sim_run"]} == {first, data["run_id"]}
     assert floor["values"]["ttft"]["p50"] == 0.0  # the factory's real runs are identical
     checks = {c["name"]: c for c in pair["verdicts"][0]["checks"]}
     assert checks["p50"]["floor"] == 0.0
