@@ -88,17 +88,18 @@ def test_a_second_real_run_in_the_store_measures_the_floor(gst_project: GstProje
     floor = pair["floor"]
     # Two sessions may start within one second: which run plays "real" is then a tie.
     assert floor["measured"] and {floor["real_run"], floor["sim_run"]} == {first, data["run_id"]}
+    older, newer = floor["real_run"], floor["sim_run"]
     assert floor["values"]["ttft"]["p50"] == 0.0  # the factory's real runs are identical
     checks = {c["name"]: c for c in pair["verdicts"][0]["checks"]}
     assert checks["p50"]["floor"] == 0.0
     result.stdout.fnmatch_lines(
         [
             "PASS — sim=corrected worst error: *; floor 0.0 %.",
-            f"*sim=corrected  [[]gate default; floor real run {first} against {data['run_id']}*",
+            f"*sim=corrected  [[]gate default; floor real run {older} against {newer}*",
         ]
     )
     markdown = (gst_project.out / "reports" / "latest" / "report.md").read_text()
-    assert f"real run {first} against {data['run_id']}" in markdown
+    assert f"real run {older} against {newer}" in markdown
 
 
 def test_a_floor_from_a_floor_store_turns_a_pass_into_inconclusive(gst_project: GstProject):
