@@ -107,6 +107,8 @@ class Settings:
     gate: GateConfig
     accept_baseline: bool = False
     plots: bool = True
+    # Whose pairs get PNG figures: "roles" (the gate's primary and baseline variants) or "all".
+    plots_for: str = "roles"
     command_args: list[str] = field(default_factory=list)
     provenance: dict[str, Any] = field(default_factory=dict)
     # The project folder the gate's floor_stores are relative to (None: the current folder).
@@ -286,7 +288,11 @@ def _judge_pair(
 ) -> PairResult:
     gate = pair_gate(pair, settings.gate, extensions)
     result = judge_pair(pair, gate, extensions, settings.report_dir, floors)
-    if settings.plots:
+    drawn = settings.plots_for == "all" or pair.sim.artifact.meta.variant in (
+        gate.primary_variant,
+        gate.baseline_variant,
+    )
+    if settings.plots and drawn:
         from gst_compare.plots import plot_pair
 
         paths = plot_pair(

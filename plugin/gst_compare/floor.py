@@ -7,8 +7,10 @@ error is the floor of that check; a simulation's interval is widened by it befor
 decides (:func:`gst_compare.gate.judge`), so no simulator is asked to be closer to a real run
 than a second real run is.
 
-The two runs are the latest two with different run ids, looked for in the session's store
-first, then in the stores named by ``gate.floor_stores``.
+The two runs are the latest two with different run ids in one store: the session's store when
+it holds two, else the first of the stores named by ``gate.floor_stores`` that does. Runs of
+two stores are never paired: another session may have run on another machine or another day,
+and the distance between them would be that, not the noise of this one.
 """
 
 from __future__ import annotations
@@ -72,10 +74,10 @@ class Floors:
     def measure(self, real: Artifact, gate: GateConfig) -> Floor:
         """The floor of ``real``'s pair key (and variant) under ``gate``."""
         stores = self._stores(gate)
-        found = self._latest_two(real.meta.index_key, stores)
-        if len(found) < 2:
-            return Floor(note=self._why_not(found, stores))
-        older, newer = sorted(found, key=lambda f: (f.entry.started_at, f.entry.run_id))
+        two, seen = self._latest_two(real.meta.index_key, stores)
+        if not two:
+            return Floor(note=self._why_not(seen, stores))
+        older, newer = sorted(two, key=lambda f: (f.entry.started_at, f.entry.run_id))
         distances = self._measured(older, newer, gate)
         if isinstance(distances, str):
             return Floor(note=distances)
@@ -93,15 +95,23 @@ class Floors:
         folders = [Path(folder) for folder in gate.floor_stores]
         return [self.store, *(ArtifactStore(self.rootdir / folder) for folder in folders)]
 
-    def _latest_two(self, index_key: tuple[str, ...], stores: list[ArtifactStore]) -> list[_Found]:
-        chosen: dict[str, _Found] = {}
+    def _latest_two(
+        self, index_key: tuple[str, ...], stores: list[ArtifactStore]
+    ) -> tuple[list[_Found], list[_Found]]:
+        """The latest two runs of ``index_key`` in the first store that holds two (empty when
+        none does), and the runs seen (at most one per store, one run id counted once). Runs of
+        two stores are never paired: another session may have run on another machine, and its
+        distance is not this one's noise."""
+        seen: dict[str, _Found] = {}
         for store in stores:
+            chosen: dict[str, _Found] = {}
             for entry in self._history(store):
                 if entry.key == index_key and entry.run_id not in chosen:
                     chosen[entry.run_id] = _Found(entry, store)
                 if len(chosen) == 2:
-                    return list(chosen.values())
-        return list(chosen.values())
+                    return list(chosen.values()), []
+            seen.update({k: v for k, v in chosen.items() if k not in seen})
+        return [], list(seen.values())
 
     def _history(self, store: ArtifactStore) -> list[IndexEntry]:
         return store.history("real", read=self._entry)
@@ -127,8 +137,14 @@ class Floors:
         missing = [self._shown(s.root) for s in stores[1:] if not s.root.is_dir()]
         text = (
             f"{'one real run' if found else 'no real run'} of this pair key in "
-            f"{', '.join(searched)}: a second real run measures it"
+            f"{', '.join(searched)}: a second real run in the same store measures it"
         )
+        if len(found) > 1:
+            text = (
+                f"one real run of this pair key in each of {', '.join(searched)}: runs of two "
+                "stores are never paired (another session may be another machine); a second "
+                "real run in the same store measures it"
+            )
         if missing:
             text += f" (floor store(s) {missing} do not exist)"
         return text

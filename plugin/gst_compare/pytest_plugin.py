@@ -97,6 +97,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini(
         "gst_report_plots", "draw the report's PNG figures (slower)", type="bool", default=True
     )
+    parser.addini(
+        "gst_report_plots_for",
+        "whose pairs get figures: roles (the gate's primary and baseline variants) or all",
+        default="roles",
+    )
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -122,6 +127,7 @@ def pytest_configure(config: pytest.Config) -> None:
     session = _build_session(config)
     _check_gate(session)
     _check_report_dir(config.getoption("gst_report_dir"))
+    _plots_for(config)
     config.stash[SESSION_KEY] = session
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(XdistHooks(), "gst-xdist-hooks")
@@ -319,6 +325,16 @@ def _compare(config: pytest.Config, suite: SuiteSession) -> ComparisonReport:
         return ComparisonReport(run_id=suite.run_id, verdict=FAIL, errors=[message])
 
 
+def _plots_for(config: pytest.Config) -> str:
+    value = str(config.getini("gst_report_plots_for")).strip()
+    if value not in ("roles", "all"):
+        raise pytest.UsageError(
+            f"gst_report_plots_for = {value!r} is neither 'roles' nor 'all'; set it in "
+            "pyproject.toml's [tool.pytest.ini_options] or pass -o gst_report_plots_for=all"
+        )
+    return value
+
+
 def _settings(config: pytest.Config, suite: SuiteSession) -> Settings:
     report_dir = config.getoption("gst_report_dir")
     return Settings(
@@ -329,6 +345,7 @@ def _settings(config: pytest.Config, suite: SuiteSession) -> Settings:
         gate=suite.gate,
         accept_baseline=config.getoption("gst_accept_baseline"),
         plots=config.getini("gst_report_plots"),
+        plots_for=_plots_for(config),
         command_args=_repeated_options(config),
         floors=suite.floors,
         provenance={

@@ -46,14 +46,29 @@ def test_the_floor_is_each_checks_error_of_the_newer_real_run_against_the_older(
     assert set(floor.of("ttft")) == {"p50", "p90", "wasserstein"}
 
 
-def test_the_sessions_store_comes_first_then_the_floor_stores(tmp_path):
+def test_the_sessions_store_comes_first_then_the_first_floor_store_holding_two(tmp_path):
     session = saved(tmp_path / "session", "run-s1", **REAL)
+    saved(tmp_path / "one", "run-o1", **REAL)
     saved(tmp_path / "reference", "run-f1", **REAL)
     saved(tmp_path / "reference", "run-f2", n=40, seed=5)
+    gate = gate_with(floor_stores=("one", "reference"))
+    floor = Floors(session, tmp_path).measure(make_artifact("real", **REAL), gate)
+    assert (floor.real_run, floor.sim_run) == ("run-f1", "run-f2")
+    assert floor.real_store == floor.sim_store == "reference"
+    saved(tmp_path / "session", "run-s2", **REAL)
+    floor = Floors(session, tmp_path).measure(make_artifact("real", **REAL), gate)
+    assert (floor.real_run, floor.sim_run, floor.real_store) == ("run-s1", "run-s2", "session")
+
+
+def test_runs_of_two_stores_are_never_paired(tmp_path):
+    """Another store's run may come from another machine: its distance is not this one's
+    noise."""
+    session = saved(tmp_path / "session", "run-s1", **REAL)
+    saved(tmp_path / "reference", "run-f1", n=40, seed=5)
     gate = gate_with(floor_stores=("reference",))
     floor = Floors(session, tmp_path).measure(make_artifact("real", **REAL), gate)
-    assert (floor.real_run, floor.real_store) == ("run-f2", "reference")
-    assert (floor.sim_run, floor.sim_store) == ("run-s1", "session")
+    assert not floor.measured
+    assert floor.note.startswith("one real run of this pair key in each of session, reference")
 
 
 def test_one_run_in_two_stores_is_one_run_and_measures_nothing(tmp_path):
@@ -63,8 +78,8 @@ def test_one_run_in_two_stores_is_one_run_and_measures_nothing(tmp_path):
     floor = Floors(session, tmp_path).measure(make_artifact("real", **REAL), gate)
     assert not floor.measured and floor.values == {} and floor.source == "not measured"
     assert floor.note == (
-        "one real run of this pair key in session, copy, missing: a second real run measures "
-        "it (floor store(s) ['missing'] do not exist)"
+        "one real run of this pair key in session, copy, missing: a second real run in the "
+        "same store measures it (floor store(s) ['missing'] do not exist)"
     )
 
 
@@ -106,7 +121,8 @@ def test_a_floor_from_a_floor_store_turns_a_pass_into_inconclusive(gst_project: 
     """The reference store's real run is 50 % slower than this session's: the real system is
     that far from itself, so a simulation a few % from this run cannot be told to pass."""
     reference = gst_project.pytester.path / "reference"
-    saved(reference, "reference-run", n=40, seed=1, scale=1.5)
+    saved(reference, "reference-1", n=40, seed=1)
+    saved(reference, "reference-2", n=40, seed=1, scale=1.5)
     gst_project.write_tests(REAL, CLOSE)
     assert gst_project.run().ret == pytest.ExitCode.OK
     assert gst_project.comparison()["verdict"] == "pass"
@@ -125,8 +141,8 @@ def test_a_floor_from_a_floor_store_turns_a_pass_into_inconclusive(gst_project: 
     (pair,) = data["pairs"]
     assert pair["verdict"] == "inconclusive"
     floor = pair["floor"]
-    assert {floor["real_run"], floor["sim_run"]} == {"reference-run", data["run_id"]}
-    assert {floor["real_store"], floor["sim_store"]} == {str(reference), str(fresh)}
+    assert (floor["real_run"], floor["sim_run"]) == ("reference-1", "reference-2")
+    assert floor["real_store"] == floor["sim_store"] == str(reference)
     p50 = next(c for c in pair["verdicts"][0]["checks"] if c["name"] == "p50")
     assert p50["floor"] > 0.3 and p50["verdict"] == "inconclusive"
     low, high = p50["interval"]

@@ -309,7 +309,7 @@ def test_the_report_folder_has_plots_and_a_latest_pointer(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ):
     project = make_project(pytester, monkeypatch, "no-xdist", plots=True)
-    project.write_tests(REAL, {**CLOSE, "variant": "stock"})
+    project.write_tests(REAL, {**CLOSE, "variant": "corrected"})
     reports = pytester.path / "elsewhere"
     assert project.run("--gst-report-dir", str(reports)).ret == pytest.ExitCode.OK
     (run_dir,) = [p for p in reports.iterdir() if p.name != "latest"]
@@ -323,3 +323,17 @@ def test_the_report_folder_has_plots_and_a_latest_pointer(
     assert order == sorted(order)
     assert "![" in markdown and "[error/prompt](" in markdown and '"versions"' not in markdown
     assert "versions" in data["provenance"]
+
+
+def test_figures_are_drawn_for_the_gates_roles_unless_all_are_asked_for(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+):
+    project = make_project(pytester, monkeypatch, "no-xdist", plots=True)
+    project.write_tests(REAL, {**CLOSE, "variant": "stock"})  # advisory, not a role
+    assert project.run().ret == pytest.ExitCode.OK
+    assert project.comparison()["pairs"][0]["plots"] == []
+    assert project.run("-o", "gst_report_plots_for=all").ret == pytest.ExitCode.OK
+    assert len(project.comparison()["pairs"][0]["plots"]) == 4
+    result = project.run("-o", "gst_report_plots_for=some")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*gst_report_plots_for = 'some' is neither 'roles' nor 'all'*"])

@@ -114,8 +114,8 @@ def test_a_failed_message_names_the_check_its_interval_the_floor_and_the_noise_o
         [
             "tiny · * · sim=far: FAIL",
             "  TTFT p50 +6* % [[]+*, +*[]] (±25 %)",
-            "  floor not measured: one real run of this pair key in *: a second real run "
-            "measures it; pytest test_items.py::test_real --gst-out=*",
+            "  floor not measured: one real run of this pair key in *: a second real run in "
+            "the same store measures it; pytest test_items.py::test_real --gst-out=*",
         ]
     )
     result.stdout.fnmatch_lines(
