@@ -10,6 +10,7 @@ check and the floor of that check.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from gst_compare.gate import (
     MetricVerdict,
     Outcome,
 )
+from gst_compare.sweep import SweepResult
 
 COLOURS = {PASS: "green", FAIL: "red", INCONCLUSIVE: "yellow"}
 METRIC_NAMES = {"ttft": "TTFT", "tpot": "TPOT", "e2e": "E2E", "queueing": "queueing", "itl": "ITL"}
@@ -159,6 +161,7 @@ class ComparisonReport:
     rerun_command: str = ""
     accept_command: str = ""
     roles: Roles = field(default_factory=Roles)
+    sweeps: list[SweepResult] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
@@ -401,6 +404,14 @@ def failure_outside_pairs(report: ComparisonReport) -> str:
         )
     if report.refused:
         return f"{len(report.refused)} pair(s) refused, e.g. {report.refused[0].message}"
+    missed = [(s, v) for s in report.sweeps for v in s.variants if v.verdict == FAIL]
+    missed = [(s, v) for s, v in missed if not v.advisory]
+    if missed:
+        sweep, found = missed[0]
+        return (
+            f"sim={found.variant} capacity {found.capacity} against real {sweep.real} "
+            f"({sweep.label}), outside ±{sweep.tolerance * 100:.0f} %"
+        )
     return report.errors[0] if report.errors else ""
 
 
@@ -418,6 +429,10 @@ def summary_line(report: ComparisonReport) -> str:
     if found:
         measured = sum(any(p.floor.measured for p in c.values()) for c in found.values())
         parts.append(f"floor measured for {measured} of {len(found)} case(s)")
+    if report.sweeps:
+        verdicts = [v.verdict for s in report.sweeps for v in s.variants if not v.advisory]
+        tally = ", ".join(f"{verdicts.count(o)} {o}" for o in Outcome if verdicts.count(o))
+        parts.append(f"{len(report.sweeps)} capacity sweep(s): {tally or 'advisory only'}")
     if report.refused:
         parts.append(f"{len(report.refused)} refused")
     if report.unpaired:
@@ -446,16 +461,28 @@ class RunNoise:
 
 
 def runs(report: ComparisonReport) -> list[RunNoise]:
-    """Every run the pairs came from, once per run id and kind; each flag names its artifact."""
+    """Every run the pairs came from, once per run id and kind; each distinct flag once, with
+    the artifact it came from (or how many artifacts share it)."""
     sides: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {}
     for pair in ordered_pairs(report):
         for side, where in ((pair.real, pair.case_label), (pair.sim, pair.label)):
             found = sides.setdefault((side.run_id, side.kind), {})
-            found[side.path or where] = tuple(f"{where}: {flag}" for flag in side.noise_flags)
+            found[side.path or where] = tuple((where, flag) for flag in side.noise_flags)
     return [
-        RunNoise(run_id, kind, len(found), tuple(f for flags in found.values() for f in flags))
+        RunNoise(run_id, kind, len(found), _said_once(found.values()))
         for (run_id, kind), found in sides.items()
     ]
+
+
+def _said_once(flagged: Iterable[tuple[tuple[str, str], ...]]) -> tuple[str, ...]:
+    where_by_flag: dict[str, list[str]] = {}
+    for flags in flagged:
+        for where, flag in flags:
+            where_by_flag.setdefault(flag, []).append(where)
+    return tuple(
+        f"{wheres[0]}: {flag}" if len(wheres) == 1 else f"{flag} ({len(wheres)} artifacts)"
+        for flag, wheres in where_by_flag.items()
+    )
 
 
 def floor_commands(report: ComparisonReport) -> list[str]:
