@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from gst_bench.real.harness import RealRunError, open_harness
+from gst_bench.workloads.levels import workload_overrides
 from gst_compare import metrics
 from gst_compare.latency_rounds import LATENCY_CLOCK, record_e2e
 
@@ -28,7 +29,7 @@ def test_real(
     """Warm-up, then one replay of the workload's arrivals; pytest-benchmark's rounds are its
     requests' end-to-end latencies (``--benchmark-compare-fail=median:5%`` gates their median)."""
     cfg = gst_session.compose(
-        f"workload={workload.name}", f"backend={backend}", f"hardware={hardware}"
+        *workload_overrides(workload.name), f"backend={backend}", f"hardware={hardware}"
     )
     try:
         with open_harness(workload, cfg, gst_session.rootdir, models=real_models) as harness:

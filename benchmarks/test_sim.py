@@ -13,6 +13,7 @@ import pytest
 
 from gst_bench.sim.plan import plan
 from gst_bench.sim.variants import simulate
+from gst_bench.workloads.levels import workload_overrides
 from gst_compare.latency_rounds import LATENCY_CLOCK, record_e2e
 
 
@@ -30,9 +31,10 @@ def test_sim(
     gst_session,
     gst_test_id,
     vidur_ready,
+    calibration_possible,
 ) -> None:
     cfg = gst_session.compose(
-        f"workload={workload.name}",
+        *workload_overrides(workload.name),
         f"backend={backend}",
         f"vidur={vidur_variant}",
         f"hardware={hardware}",

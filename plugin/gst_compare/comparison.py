@@ -22,7 +22,7 @@ from gst_compare.distance import MetricDistance, compare_metric
 from gst_compare.floor import Floor, Floors
 from gst_compare.gate import FAIL, INCONCLUSIVE, PASS, GateConfig, Outcome, judge, pair_verdict
 from gst_compare.metrics import NS_PER_MS
-from gst_compare.pairing import SESSION, STORE, Pair, Pairer, Side, refusal_reason
+from gst_compare.pairing import SESSION, STORE, Pair, Pairer, Side, Unpaired, refusal_reason
 from gst_compare.report import (
     ComparisonReport,
     Component,
@@ -35,6 +35,7 @@ from gst_compare.report import (
 )
 from gst_compare.report_folder import write
 from gst_compare.store import ArtifactStore
+from gst_compare.sweep import SweepResult, judge_sweeps, split_level
 
 ARTIFACT_PROPERTY = "gst_artifact"
 GATE_PROPERTY = "gst_gate"
@@ -160,7 +161,12 @@ def compare_session(
         except Exception as exc:
             report.errors.append(f"{pair.label}: comparison failed: {type(exc).__name__}: {exc}")
     report.refused = [Finding(r.label, r.reason, tuple(r.test_ids)) for r in pairing.refused]
-    report.unpaired = [Finding(u.label, u.hint, (u.side.test_id,)) for u in pairing.unpaired]
+    try:
+        report.sweeps = _sweeps(sides, settings)
+    except Exception as exc:
+        report.errors.append(f"load sweep: capacity failed: {type(exc).__name__}: {exc}")
+    unpaired = _outside_sweeps(pairing.unpaired, report)
+    report.unpaired = [Finding(u.label, u.hint, (u.side.test_id,)) for u in unpaired]
     report.notes += pairing.notes
     report.drift = _drift(sides, settings, report)
     report.provenance["artifacts"] = _artifact_provenance(pairing.pairs, sides, settings.report_dir)
@@ -179,6 +185,35 @@ def compare_session(
     return report
 
 
+def _sweeps(sides: list[Side], settings: Settings) -> list[SweepResult]:
+    """The capacity of every load sweep among the sides (gst_compare.sweep), with figures."""
+    sweeps = judge_sweeps((side.artifact for side in sides), settings.gate)
+    if settings.plots:
+        from gst_compare.sweep_plots import plot_sweep
+
+        for sweep in sweeps:
+            sweep.plots = [p.name for p in plot_sweep(sweep, settings.report_dir)]
+    return sweeps
+
+
+def _outside_sweeps(unpaired: list[Unpaired], report: ComparisonReport) -> list[Unpaired]:
+    """Simulated-only levels of a judged sweep are expected to lack a real run: they draw
+    the simulated curve, and are counted in a note instead of listed as unpaired."""
+    judged = {(s.sweep, s.model, s.hardware, s.backend) for s in report.sweeps}
+    kept = []
+    for found in unpaired:
+        meta, level = found.side.meta, split_level(found.side.meta.workload_name)
+        key = (level[0], meta.model, meta.hardware, meta.backend) if level else None
+        if meta.kind != "sim" or key not in judged:
+            kept.append(found)
+    if len(kept) < len(unpaired):
+        report.notes.append(
+            f"{len(unpaired) - len(kept)} simulation(s) of simulated-only sweep levels draw "
+            "the simulated capacity curves (no real run to pair with)"
+        )
+    return kept
+
+
 def decide(report: ComparisonReport) -> Outcome:
     """The session's verdict. FAIL: an error, a refused pair, drift, or an enforced pair that
     failed. INCONCLUSIVE: an enforced pair could not be decided, or nothing was judged. PASS:
@@ -186,6 +221,7 @@ def decide(report: ComparisonReport) -> Outcome:
     if report.errors or report.refused or any(d.failed for d in report.drift):
         return FAIL
     enforced = [p.verdict for p in report.pairs if not p.advisory]
+    enforced += [v.verdict for s in report.sweeps for v in s.variants if not v.advisory]
     if FAIL in enforced:
         return FAIL
     if INCONCLUSIVE in enforced:

@@ -56,6 +56,8 @@ LIST_KEYS: dict[str, str] = {
     "floor_stores": "[reports/cpu-reference/store]",
 }
 ROLE_KEYS: dict[str, str] = {"primary_variant": "corrected", "baseline_variant": "baseline"}
+# Metrics a capacity objective may name: defined for every request (TPOT is not, ITL pools).
+CAPACITY_METRICS: tuple[str, ...] = ("ttft", "e2e", "queueing")
 
 
 class GateConfigError(ValueError):
@@ -101,6 +103,11 @@ class GateConfig:
     # Stores searched, after the session's, for a second real run of a pair key to measure
     # the floor (the real system's own run-to-run error); relative to the project folder.
     floor_stores: tuple[str, ...] = ()
+    # A load sweep's capacity (gst_compare.sweep): the highest load at which every objective
+    # ``<metric>_p<q>: limit in ms`` holds (none: capacity not judged), and the tolerance of
+    # its relative error (sim − real) / real, two-sided.
+    capacity_objective_ms: dict[str, float] = field(default_factory=dict)
+    capacity_rel_error: float = 0.2
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> GateConfig:
@@ -117,12 +124,13 @@ class GateConfig:
             values[key] = _names(key, values.get(key) or ())
         for key in ROLE_KEYS:
             values[key] = _name(key, values.get(key) or "")
+        values["capacity_objective_ms"] = _objective(values.get("capacity_objective_ms") or {})
         gate = cls(**values)
         gate.check()
         return gate
 
     def check(self) -> None:
-        for name in ("drift_rel_tolerance", *OPTIONAL_LIMITS):
+        for name in ("drift_rel_tolerance", "capacity_rel_error", *OPTIONAL_LIMITS):
             _non_negative(name, getattr(self, name), optional=name in OPTIONAL_LIMITS)
         if not 0.5 < self.confidence < 1.0:
             raise GateConfigError(
@@ -265,6 +273,28 @@ def _percentiles(name: str, data: dict[str, Any]) -> dict[str, float]:
             )
         _non_negative(f"{name}.{key}", value, optional=True)
     return _drop_none(data)
+
+
+def objective_keys(objective: Mapping[str, float]) -> list[tuple[str, int]]:
+    """``{"ttft_p90": 1500}`` → [("ttft", 90)]: each objective's metric and percentile."""
+    return [(key.rsplit("_p", 1)[0], int(key.rsplit("_p", 1)[1])) for key in objective]
+
+
+def _objective(data: Any) -> dict[str, float]:
+    """``capacity_objective_ms``: ``<metric>_p<q>: limit`` (ms), metric one measured per
+    request on every request (TTFT, E2E, queueing), 0 < q < 100, limit > 0."""
+    example = "{ttft_p90: 1500, queueing_p90: 1000}"
+    if not isinstance(data, Mapping):
+        raise GateConfigError(f"gate.capacity_objective_ms={data!r}; use e.g. {example}")
+    for key, value in data.items():
+        metric, _, q = str(key).rpartition("_p")
+        good_key = metric in CAPACITY_METRICS and q.isdigit() and 0 < int(q) < 100
+        if not good_key or not _is_number(value) or value <= 0:
+            raise GateConfigError(
+                f"gate.capacity_objective_ms.{key}={value!r}; use <metric>_p<percentile>: "
+                f"<limit in ms > 0>, metric one of {list(CAPACITY_METRICS)}, e.g. {example}"
+            )
+    return {str(k): float(v) for k, v in data.items()}
 
 
 @dataclass(frozen=True)

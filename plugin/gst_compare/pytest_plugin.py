@@ -29,6 +29,7 @@ from gst_compare.report import COLOURS, ComparisonReport, PairResult
 from gst_compare.report_terminal import drift_line, failure_message, terminal_lines
 from gst_compare.session import SuiteSession
 from gst_compare.store import new_run_id, plain_test_id
+from gst_compare.sweep import SEPARATOR as SWEEP_SEPARATOR
 
 SESSION_KEY = pytest.StashKey[SuiteSession]()
 REPEATED_VALUE_OPTIONS = {
@@ -209,7 +210,8 @@ def _workload_names(config: pytest.Config, composer: ConfigComposer, base: dict)
         )
     names = names or ([chosen] if chosen else list(base.get("suite", {}).get("workloads") or []))
     known = composer.choices("workload")
-    unknown = [n for n in names if n not in known]
+    # <preset>@<level>: one level of a sweep preset (the domain checks the level)
+    unknown = [n for n in names if n.split(SWEEP_SEPARATOR, 1)[0] not in known]
     if unknown:
         raise pytest.UsageError(
             f"--gst-workloads: unknown workload preset(s) {unknown}; choose from {known} "

@@ -37,6 +37,8 @@ def to_dict(report: ComparisonReport) -> dict[str, Any]:
     data["report_dir"] = shown_path(report.report_dir) if report.report_dir else ""
     for pair, shown in zip(report.pairs, data["pairs"], strict=True):
         shown["floor"]["source"] = pair.floor.source
+    if not report.sweeps:
+        del data["sweeps"]  # a report without a load sweep reads as before sweeps existed
     return {
         "format": REPORT_FORMAT,
         "schema_version": REPORT_SCHEMA_VERSION,

@@ -33,6 +33,7 @@ from gst_compare.report import (
     verdict_text,
     verdict_word,
 )
+from gst_compare.report_sweep import markdown_lines as sweep_markdown
 
 JSON_NAME = "comparison.json"
 # A p50 error this many points away from the per-request error gets a note in the medians table.
@@ -46,6 +47,7 @@ def to_markdown(report: ComparisonReport) -> str:
         f"Every distance, interval and floor, each gate and the provenance of every artifact: "
         f"[{JSON_NAME}]({JSON_NAME}).",
     ]
+    lines += sweep_markdown(report)
     lines += _verdict_table(report) + _floors(report) + _runs(report) + _figures(report)
     lines += _decomposition(report) + _medians(report)
     for section in report.sections:

@@ -20,6 +20,7 @@ from gst_compare.report import (
     verdict_text,
     verdict_word,
 )
+from gst_compare.report_sweep import terminal_lines as sweep_lines
 
 Line = tuple[str, str | None]
 
@@ -31,6 +32,7 @@ def terminal_lines(report: ComparisonReport) -> list[Line]:
         (headline_sentence(report), COLOURS.get(report.verdict)),
         (summary_line(report), None),
     ]
+    lines += sweep_lines(report)
     for pair in report.pairs:
         lines += _pair_lines(pair, report.roles.calibrated)
     lines += [

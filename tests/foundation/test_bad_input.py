@@ -83,6 +83,21 @@ CASES = {
         ["--gst-set", "workload=smoke", "--gst-workloads", "tiny"],
         "ERROR: --gst-set workload=smoke and --gst-workloads tiny disagree; give only*",
     ),
+    "level-not-a-load": Case(
+        ["--gst-workloads", "loadsweep@fast"],
+        "ERROR: workload 'loadsweep@fast': the level after '@' must be a load "
+        "> 0, got 'fast'; write e.g. --gst-workloads loadsweep@0.9",
+    ),
+    "level-of-a-preset-without-levels": Case(
+        ["--gst-workloads", "steady60@0.9"],
+        "ERROR: bad workload preset 'steady60@0.9': *preset 'steady60' lists no levels; pick a "
+        "sweep preset*--gst-workloads loadsweep@0.9)",
+    ),
+    "levels-not-loads": Case(
+        ["--gst-set", "workload=loadsweep", "--gst-set", "workload.levels=[0.5,0.5]"],
+        "ERROR: workload 'loadsweep': levels = [0.5, 0.5]; give distinct loads "
+        "> 0, e.g. [0.3, 0.6, 0.9, 1.2]",
+    ),
     "workload-set-selects-it": Case(
         ["--gst-set", "workload=smoke", "--collect-only", "-q"], "test_w.py::test_w[smoke]", 0
     ),

@@ -27,7 +27,8 @@ from tests.suite_project import ROOT, load_suite
 
 VOCAB = 1000
 REFERENCE_WORKLOADS = ROOT / "reports" / "cpu-reference" / "store" / "runs"
-# steady60 as the generator made it before ``load`` existed (prompt vocabulary of qwen3-0.6b).
+# steady60 at 0.45 req/s (its rate until 2026-12-08) as the generator made it before ``load``
+# existed (prompt vocabulary of qwen3-0.6b).
 STEADY60_HASH = "c3069077be6f4802a8cb1fa3ab079c0cac93e64e68bf23cfb8be4438a36df41b"
 DECODE_MS = 10.0
 # prefill(n) = n + 12 ms between the rows (and along the end slopes beyond them)
@@ -93,8 +94,10 @@ def test_a_rate_workload_is_byte_identical_to_the_committed_one(sidecar: Path):
     assert json.dumps(workload.sidecar(), indent=1, sort_keys=True) + "\n" == sidecar.read_text()
 
 
-def test_the_main_jobs_workload_keeps_the_hash_it_had_before_load_existed():
-    cfg = ConfigComposer(ROOT / "configs").compose("workload=steady60", "model=qwen3-0.6b")
+def test_a_rate_workload_keeps_the_hash_it_had_before_load_existed():
+    cfg = ConfigComposer(ROOT / "configs").compose(
+        "workload=steady60", "workload.arrival.rate=0.45", "model=qwen3-0.6b"
+    )
     vocab = int(cfg["model"]["prompt_vocab_size"])
     assert generate(WorkloadSpec.from_config(cfg["workload"], vocab)).hash == STEADY60_HASH
 
@@ -222,7 +225,14 @@ def machine() -> tuple[str, str]:
 
 
 @pytest.fixture
-def sweep_project(pytester: pytest.Pytester) -> pytest.Pytester:
+def in_process(suite_modules_loaded: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sessions run in this process, torch and Vidur loaded before pytester's snapshot; the
+    suite's own xdist worker name must not leak into them."""
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+
+
+@pytest.fixture
+def sweep_project(in_process: None, pytester: pytest.Pytester) -> pytest.Pytester:
     load_suite(pytester)
     pytester.makepyfile(test_w=WORKLOAD_TEST)
     return pytester
@@ -230,7 +240,7 @@ def sweep_project(pytester: pytest.Pytester) -> pytest.Pytester:
 
 def test_a_session_without_a_profile_fails_the_test_naming_the_command(sweep_project, machine):
     hardware, _ = machine
-    result = sweep_project.runpytest_subprocess("--gst-workloads", "loadsweep", "--gst-out", "out")
+    result = sweep_project.runpytest("--gst-workloads", "loadsweep@0.5", "--gst-out", "out")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
         [
@@ -246,7 +256,7 @@ def test_a_session_resolves_the_load_against_the_stored_profile(sweep_project, m
     out = sweep_project.path / "out"
     folder = profile_dir(out / "profiles", hardware, "qwen3-0.6b", dtype)
     profile = synthetic_profile(folder, hardware=hardware)
-    result = sweep_project.runpytest_subprocess(
+    result = sweep_project.runpytest(
         "--gst-set",
         "workload=loadsweep",
         "--gst-set",
@@ -261,13 +271,15 @@ def test_a_session_resolves_the_load_against_the_stored_profile(sweep_project, m
     assert arrival["capacity"]["profile_hash"] == profile.content_hash
 
 
-def test_the_profile_a_load_preset_needs_is_sized_before_it_is_resolved(machine, pytester):
+def test_the_profile_a_load_preset_needs_is_sized_before_it_is_resolved(
+    machine, in_process, pytester
+):
     """Simulations alone with no profile stop with the profile command (its coverage is read
     from the lengths), not with the load's own error."""
     hardware, _ = machine
     load_suite(pytester)
     pytester.makepyfile(test_sim=(ROOT / "benchmarks" / "test_sim.py").read_text())
-    result = pytester.runpytest_subprocess(
+    result = pytester.runpytest(
         "-m", f"sim and {hardware}", "--gst-workloads", "loadsweep", "--gst-out", "out"
     )
     assert result.ret == pytest.ExitCode.USAGE_ERROR

@@ -48,6 +48,7 @@ def test_pixi_tasks_run_what_the_scripts_run():
     ci = (ROOT / ".ci" / "run").read_text()
     assert tasks["test"].split(" && ") == script_commands("test.sh")
     assert tasks["main"].split(" && ") == script_commands("main.sh")
+    assert tasks["sweep"].split(" && ") == script_commands("sweep.sh")
     assert tasks["drift"]["cmd"] == "bash scripts/drift.sh"
     for command in tasks["lint"].split(" && "):
         assert f".venv/bin/{command}\n" in ci
