@@ -39,10 +39,9 @@ def chain(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.
 
 
 def session(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    """A session of the chain, in this process; with ``-n`` in a subprocess of its own, so that
-    xdist's controller and workers are processes as a user's are."""
-    run = pytester.runpytest_subprocess if "-n" in args else pytester.runpytest
-    return run("-p", "no:cacheprovider", "--gst-out", "out", *args)
+    """A session of the chain, in this process; with ``-n`` xdist's workers are processes, as
+    a user's are."""
+    return pytester.runpytest("-p", "no:cacheprovider", "--gst-out", "out", *args)
 
 
 def runs(pytester: pytest.Pytester) -> dict[str, list[tuple[int, str]]]:

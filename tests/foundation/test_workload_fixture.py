@@ -80,9 +80,8 @@ def test_the_resolved_config_and_workload_are_saved_beside_the_run(suite):
 
 @pytest.mark.parametrize("xdist", [[], ["-n", "2"]], ids=["no-xdist", "n2"])
 def test_one_run_folder_per_session_with_or_without_xdist(suite, xdist):
-    # In this process without xdist; with -n in a subprocess, so its workers are processes.
-    run = suite.runpytest_subprocess if xdist else suite.runpytest
-    result = run("-q", "--gst-workloads", "tiny,smoke", *xdist, *out_args(suite))
+    # In this process; with -n xdist's workers are processes.
+    result = suite.runpytest("-q", "--gst-workloads", "tiny,smoke", *xdist, *out_args(suite))
     result.assert_outcomes(passed=2)
     runs = list((suite.path / "out" / "runs").iterdir())
     assert len(runs) == 1

@@ -14,7 +14,11 @@ TINY = ("model=qwen3-tiny", "hardware.dtype=float32", "workload.arrival.rate=50"
 
 
 @pytest.fixture
-def loop(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+def loop(
+    suite_modules_loaded: None, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> pytest.Pytester:
+    # The sessions run in this process: the suite's own xdist worker name must not leak in.
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
     load_suite(
         pytester,
         f"gst_baseline_dir = {pytester.path / 'baselines'}\ngst_report_plots = false\n",
@@ -29,7 +33,7 @@ def loop(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.P
 def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     overrides = [arg for value in TINY for arg in ("--gst-set", value)]
     out = ["--gst-out", str(pytester.path / "out"), "-p", "no:cacheprovider", "-v"]
-    return pytester.runpytest_subprocess(*overrides, *out, *args, timeout=300)
+    return pytester.runpytest(*overrides, *out, *args)
 
 
 def profile_made_at(pytester: pytest.Pytester) -> list[str]:

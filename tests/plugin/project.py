@@ -66,10 +66,8 @@ class GstProject:
         self.pytester.makepyfile(test_pairs=text)
 
     def run(self, *args: str) -> pytest.RunResult:
-        """The session in this project's xdist mode; -n 2 runs in a subprocess."""
+        """The session in this project's xdist mode; with -n 2 its workers are processes."""
         full = [*XDIST_MODES[self.mode], *UNUSED_PLUGINS, "--gst-out", str(self.out), *args]
-        if self.mode == "n2":
-            return self.pytester.runpytest_subprocess(*full, timeout=120)
         return self.pytester.runpytest(*full)
 
     def comparison(self) -> dict[str, Any]:

@@ -1,9 +1,9 @@
 """benchmarks/test_real.py in real pytest sessions: artifacts on this CPU, skips elsewhere.
 
-A session that serves requests runs in a subprocess: an in-process pytester session unloads
-the modules it imported when it ends, and torch (with what transformers registers in it) cannot
-be imported twice in one process. The session that only skips runs in this process, torch
-imported before pytester takes its snapshot of the loaded modules."""
+The sessions run in this process: an in-process pytester session unloads the modules it
+imported when it ends, and torch (with what transformers registers in it) cannot be imported
+twice in one process, so torch, transformers' Qwen3 and Vidur are imported before pytester
+takes its snapshot of the loaded modules."""
 
 from __future__ import annotations
 
@@ -20,7 +20,11 @@ TINY = [arg for value in OVERRIDES for arg in ("--gst-set", value)]
 
 
 @pytest.fixture
-def suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+def suite(
+    suite_modules_loaded: None, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> pytest.Pytester:
+    # The suite's own xdist worker name must not leak into the sessions.
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
     load_suite(pytester)
     pytester.makepyfile(test_real=(ROOT / "benchmarks" / "test_real.py").read_text())
     return pytester
@@ -30,14 +34,7 @@ def out_args(pytester: pytest.Pytester) -> list[str]:
     return ["--gst-out", str(pytester.path / "out"), "-p", "no:cacheprovider"]
 
 
-@pytest.fixture(scope="session")
-def torch_loaded() -> None:
-    import torch  # noqa: F401
-
-
-def test_other_hardware_is_skipped_naming_the_device_found(torch_loaded, suite, monkeypatch):
-    # In this process: the suite's own xdist worker name must not leak into the session.
-    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+def test_other_hardware_is_skipped_naming_the_device_found(suite):
     result = suite.runpytest("-m", "a100", "-rs", *out_args(suite))
     assert result.ret == pytest.ExitCode.OK
     result.assert_outcomes(skipped=2)
@@ -50,7 +47,7 @@ def test_other_hardware_is_skipped_naming_the_device_found(torch_loaded, suite, 
 
 
 def test_a_cpu_session_writes_one_readable_artifact_per_backend(suite):
-    result = suite.runpytest_subprocess("-m", "cpu", "-v", *TINY, *out_args(suite))
+    result = suite.runpytest("-m", "cpu", "-v", *TINY, *out_args(suite))
     result.assert_outcomes(passed=2)
     paths = sorted(Path(suite.path, "out", "runs").glob("*/artifacts/real/*.json"))
     artifacts = [load_artifact(p) for p in paths]

@@ -93,16 +93,3 @@ def measured_profile(tmp_path_factory: pytest.TempPathFactory) -> ProfileInfo:
 @pytest.fixture
 def out_root(tmp_path: Path) -> Path:
     return tmp_path / "out"
-
-
-@pytest.fixture(scope="session")
-def suite_modules_loaded() -> None:
-    """torch and Vidur imported (our classes registered), for a test to request before
-    ``pytester``: an in-process pytester session drops the modules it imported when it ends,
-    and torch and numpy cannot be imported twice in one process."""
-    import torch  # noqa: F401
-    import vidur.simulator  # noqa: F401
-
-    from gst_bench.sim.vidur_registry import vidur_classes
-
-    vidur_classes()
