@@ -19,7 +19,7 @@ mkdir -p "$WORK"
 cp -r "$REFERENCE/store"/. "$WORK"/
 status=0
 "$PYTHON" -m pytest benchmarks -m "(sim or fidelity or drift) and cpu" \
-    --gst-workloads tiny,steady60,heldout_bursty,heldout_longprompt,heldout_nearcap \
+    --gst-workloads tiny,steady60,heldout_bursty,heldout_longprompt,heldout_nearcap,loadsweep \
     --gst-out "$WORK" --gst-set gate=drift -p no:cacheprovider "$@" || status=$?
 case " $* " in *" --gst-accept-baseline "*) exit "$status" ;; esac
 "$PYTHON" -m gst_compare.claims "$WORK/reports/latest/comparison.json" \

@@ -63,7 +63,8 @@ class Figure:
 
 
 def figures(comparison: Mapping[str, Any]) -> dict[tuple[str, ...], Figure]:
-    """Every check of every pair of a comparison.json, by key."""
+    """Every check of every pair of a comparison.json, and every sweep's capacity error (metric
+    ``capacity``, check ``error``), by key."""
     found = {}
     for pair in comparison.get("pairs", []):
         workload = (
@@ -84,6 +85,21 @@ def figures(comparison: Mapping[str, Any]) -> dict[tuple[str, ...], Figure]:
                     unit=str(check.get("unit", "rel")),
                 )
                 found[figure.key] = figure
+    for sweep in comparison.get("sweeps", []):
+        for variant in sweep.get("variants", []):
+            interval = variant.get("interval")
+            figure = Figure(
+                workload=str(sweep["sweep"]),
+                backend=str(sweep["backend"]),
+                variant=str(variant["variant"]),
+                metric="capacity",
+                check="error",
+                value=variant.get("error"),
+                interval=tuple(interval) if interval else None,
+                floor=None,
+                unit="rel",
+            )
+            found[figure.key] = figure
     return found
 
 

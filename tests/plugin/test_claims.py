@@ -52,6 +52,29 @@ def test_a_moved_figure_breaks_reproduction_naming_it() -> None:
     assert "w/serial/corrected ttft p50: value was +3.0 %, now +3.1 %" in line
 
 
+def with_capacity(judged: dict, error: float, high: float = float("inf")) -> dict:
+    """``judged`` with one sweep whose corrected capacity is ``error`` off (interval up to
+    ``high``: a capacity above the highest level leaves it open)."""
+    variant = {"variant": "corrected", "error": error, "interval": [error - 0.05, high]}
+    return {
+        **judged,
+        "sweeps": [{"sweep": "loadsweep", "backend": "serial", "variants": [variant]}],
+    }
+
+
+def test_a_sweeps_capacity_error_is_a_figure_reproduced_and_bounded() -> None:
+    judged = json.loads(json.dumps(with_capacity(comparison(corrected_ttft_p50=0.03), 0.04)))
+    assert check(judged, judged, []) == []
+    moved = with_capacity(comparison(corrected_ttft_p50=0.03), 0.08)
+    (line,) = check(moved, judged, [])
+    assert "loadsweep/serial/corrected capacity error: value was +4.0 %, now +8.0 %" in line
+    bound = Claim(id="cap", text="capacity within 5 %", variant="corrected", max_abs=0.05)
+    assert check(moved, None, [bound]) == [
+        "claim 'cap' (capacity within 5 %) broken: loadsweep/serial/corrected capacity error is "
+        "+8.0 %, limit ±5.0 %"
+    ]
+
+
 def test_a_stated_bound_and_a_comparison_fail_by_their_id() -> None:
     judged = comparison(corrected_ttft_p50=0.06, baseline_ttft_p50=0.04)
     problems = check(judged, None, [BOUND, BEATS])
