@@ -5,7 +5,7 @@
 # 2. real runs and simulations at every level of configs/workload/loadsweep.yaml (simulations
 #    also at its simulated-only levels) -> one verdict per pair -> the capacity of each backend
 #    and variant against the real one (gate: capacity_objective_ms, capacity_rel_error) -> report.
-# About 20 minutes on this project's CPU with Qwen3-0.6B (docs/method.md, "Load sweep").
+# About 22 minutes on this project's CPU with Qwen3-0.6B, 17 of them real runs (docs/method.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh

@@ -310,9 +310,14 @@ def test_errors_tables_each_variant_beside_the_floor(tmp_path, capsys) -> None:
         }
 
     path = tmp_path / "comparison.json"
-    path.write_text(json.dumps({"pairs": [pair("corrected", 0.03), pair("baseline", 0.4)]}))
+    capacity = {"variant": "corrected", "error": -0.17, "interval": [-0.26, -0.06]}
+    sweep = {"sweep": "loadsweep", "backend": "serial", "variants": [capacity]}
+    pairs = [pair("corrected", 0.03), pair("baseline", 0.4)]
+    path.write_text(json.dumps({"pairs": pairs, "sweeps": [sweep]}))
     assert main(["errors", str(path), "--metrics", "ttft"]) == 0
     out = capsys.readouterr().out
+    assert "### loadsweep\n" not in out  # a sweep's capacity is its own table, not a workload
+    assert "| loadsweep | serial | -17.0 % [-26.0, -6.0] |" in out
     assert (
         "| backend | metric | corrected p50 / p90 | baseline p50 / p90 | floor p50 / p90 |" in out
     )

@@ -27,10 +27,14 @@ TINY_SWEEP = (
 
 
 @pytest.fixture
-def sweep(pytester: pytest.Pytester) -> pytest.Pytester:
+def sweep(
+    suite_modules_loaded: None, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> pytest.Pytester:
     """The suite with its real and simulated tests, and the committed synthetic profile of the
     tiny Qwen3 in the store (what the levels' rates are fractions of; profiling would triple
-    the test's time and is tested in tests/sim)."""
+    the test's time and is tested in tests/sim). The session runs in this process: the suite's
+    own xdist worker name must not leak in."""
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
     load_suite(
         pytester, f"gst_baseline_dir = {pytester.path / 'baselines'}\ngst_report_plots = false\n"
     )
@@ -43,10 +47,9 @@ def sweep(pytester: pytest.Pytester) -> pytest.Pytester:
 def test_a_tiny_sweep_runs_every_level_and_judges_each_backends_capacity(sweep):
     overrides = [arg for value in TINY_SWEEP for arg in ("--gst-set", value)]
     out = sweep.path / "out"
-    result = sweep.runpytest_subprocess(
-        *overrides, "--gst-out", str(out), "-m", "cpu",
-        "-p", "no:cacheprovider", "-rs", timeout=300,
-    )  # fmt: skip
+    result = sweep.runpytest(
+        *overrides, "--gst-out", str(out), "-m", "cpu", "-p", "no:cacheprovider", "-rs"
+    )
     # real: 2 levels × 2 backends; sim: 3 levels × 2 backends × 2 variants
     result.assert_outcomes(passed=4 + 12)
     result.stdout.fnmatch_lines(
